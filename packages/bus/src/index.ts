@@ -1,0 +1,4 @@
+export * from './connect';
+export * from './consume';
+export * from './relay';
+export * from './streams';

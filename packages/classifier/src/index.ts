@@ -1,0 +1,2 @@
+export { loadModel, Model, type Classification, type RankedCategory } from './model';
+export { unlabelledCategoryMention, unlabelledCategoryTerms, type UnlabelledCategoryMention } from './unlabelled-categories';

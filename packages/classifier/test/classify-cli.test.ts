@@ -1,0 +1,50 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+const fixtures = JSON.parse(readFileSync(new URL('./fixtures/messages.json', import.meta.url), 'utf8')) as {
+  byCategory: { label: string; text: string }[];
+};
+
+function runClassify(input: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/classify.ts'], { cwd: repoRoot });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
+t.test('pnpm classify answers every line in order, with an error line for bad input', async (t) => {
+  const [housing, education] = [fixtures.byCategory.find((f) => f.label === '城乡建设'), fixtures.byCategory.find((f) => f.label === '教育文体')];
+  const [title, ...body] = (education?.text ?? '').split('\n');
+  const lines = [
+    JSON.stringify({ text: housing?.text }),
+    'this is not json',
+    JSON.stringify({ title: 'no text here' }),
+    '',
+    JSON.stringify({ text: body.join('\n'), title }),
+    JSON.stringify({ text: '' }),
+    JSON.stringify([1, 2]),
+  ];
+  const { code, stdout, stderr } = await runClassify(`${lines.join('\n')}\n`);
+  t.equal(code, 0, stderr);
+  const out = stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  t.equal(out.length, 6, 'one line per non-blank input line');
+  t.match(out[0], { category: '城乡建设', department: 'housing', confidence: Number, alternatives: [{ category: String, probability: Number }, { category: String, probability: Number }] });
+  t.same(Object.keys(out[0] ?? {}), ['category', 'department', 'confidence', 'alternatives']);
+  t.match(out[1], { error: /not JSON/ });
+  t.match(out[2], { error: /text/ });
+  t.match(out[3], { category: '教育文体', department: 'education' });
+  t.ok((out[4]?.confidence as number) < 0.5, 'empty text gets low confidence');
+  t.match(out[5], { error: /text/ });
+});

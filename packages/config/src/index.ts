@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+/** Variables every service reads; a service adds its own with `loadConfig(extra)`. */
+export const baseConfig = {
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().default('127.0.0.1'),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://postgres@127.0.0.1:5432/hotline'),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  NATS_URL: z.string().default('nats://127.0.0.1:4222'),
+  /** Prefix of every stream and subject: lets tests and several stacks share one NATS. */
+  NATS_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9_-]*$/)
+    .default(''),
+  NATS_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+  /** Run the outbox relay in this process (one relay per database publishes at a time). */
+  OUTBOX_RELAY: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+} as const;
+
+export class ConfigError extends Error {
+  constructor(readonly issues: { variable: string; message: string }[]) {
+    super(`invalid configuration: ${issues.map((i) => `${i.variable}: ${i.message}`).join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Shape = Record<string, z.ZodType>;
+export type BaseConfig = Readonly<z.infer<z.ZodObject<typeof baseConfig>>>;
+export type Config<E extends Shape> = Readonly<z.infer<z.ZodObject<typeof baseConfig & E>>>;
+
+/** Parses the environment once into a frozen object; a bad value names its variable. */
+export function loadConfig<E extends Shape>(extra: E, env: Record<string, string | undefined> = process.env): Config<E> {
+  const schema = z.object({ ...baseConfig, ...extra });
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => ({ variable: String(i.path[0] ?? '?'), message: i.message })));
+  }
+  return Object.freeze(result.data) as Config<E>;
+}

@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import { Channel, EmergencyService, ReplyResult, Role, Satisfaction, TicketType, Urgency } from './enums';
+
+const isoTime = z.iso.datetime({ offset: true });
+const DeadlineKind = z.enum(['accept', 'reply', 'callback']);
+
+/** What services need of a ticket; the caller's phone travels masked, never whole. */
+export const TicketSummary = z.object({
+  number: z.string(),
+  channel: Channel,
+  type: TicketType,
+  urgency: Urgency,
+  title: z.string(),
+  content: z.string(),
+  caller: z.object({ name: z.string().nullable(), phoneMasked: z.string().nullable(), anonymous: z.boolean() }),
+  location: z.object({ district: z.string().nullable(), street: z.string().nullable(), address: z.string().nullable() }),
+});
+export type TicketSummary = z.infer<typeof TicketSummary>;
+
+const Suggestion = z.object({ category: z.string(), probability: z.number().min(0).max(1) });
+
+/** The `data` of each event type. */
+export const eventData = {
+  received: z.object({ ticket: TicketSummary }),
+  classified: z.object({
+    categoryCode: z.string(),
+    categoryName: z.string(),
+    department: z.string().nullable(),
+    confidence: z.number().min(0).max(1),
+    modelVersion: z.string(),
+    alternatives: z.array(Suggestion),
+    correctedBy: z.string().optional(),
+  }),
+  triaged: z.object({
+    reason: z.string(),
+    suggestion: Suggestion.nullable(),
+    modelVersion: z.string().nullable(),
+  }),
+  dispatched: z.object({
+    department: z.string(),
+    coDepartments: z.array(z.string()),
+    acceptDeadline: isoTime,
+    replyDeadline: isoTime,
+    catalogueVersion: z.number().int().nullable(),
+  }),
+  accepted: z.object({ department: z.string() }),
+  returned: z.object({ department: z.string(), reason: z.string() }),
+  extension_requested: z.object({ department: z.string(), until: isoTime, reason: z.string() }),
+  extension_decided: z.object({ approve: z.boolean(), until: isoTime.nullable() }),
+  /** Progress notes; a co-handling department's part (协办意见) is one with `coHandling`. */
+  progressed: z.object({ department: z.string(), note: z.string(), coHandling: z.boolean().optional(), result: ReplyResult.optional() }),
+  replied: z.object({ department: z.string(), result: ReplyResult, reply: z.string() }),
+  callback_due: z.object({ due: isoTime }),
+  callback_recorded: z.object({
+    reached: z.boolean(),
+    resolved: ReplyResult.nullable(),
+    satisfaction: Satisfaction.nullable(),
+    comment: z.string().nullable(),
+  }),
+  closed: z.object({ reason: z.enum(['rated', 'unreachable', 'supervision']) }),
+  reopened: z.object({ comment: z.string().nullable() }),
+  answered: z.object({ answer: z.string() }),
+  transferred: z.object({ service: EmergencyService, note: z.string().nullable() }),
+  merged: z.object({ into: z.uuid() }),
+  deadline_warning: z.object({ deadline: DeadlineKind, due: isoTime }),
+  overdue: z.object({ deadline: DeadlineKind, due: isoTime }),
+  noted: z.object({ note: z.string() }),
+} as const;
+
+export type EventDataMap = { [K in keyof typeof eventData]: z.infer<(typeof eventData)[K]> };
+export type TicketEventType = keyof EventDataMap;
+
+export const Actor = z.object({ role: z.union([Role, z.literal('system')]), id: z.string() });
+
+const envelopeBase = {
+  id: z.uuid(),
+  ticketId: z.uuid(),
+  occurredAt: isoTime,
+  actor: Actor,
+  requestId: z.string().nullable(),
+};
+
+/** One envelope for every event: the history row, the outbox row and the JetStream message. */
+export const TicketEvent = z.discriminatedUnion(
+  'type',
+  Object.entries(eventData).map(([type, data]) =>
+    z.object({ ...envelopeBase, type: z.literal(type), data }),
+  ) as unknown as [z.ZodObject, ...z.ZodObject[]],
+);
+
+export type TicketEvent<K extends TicketEventType = TicketEventType> = {
+  [T in K]: {
+    id: string;
+    type: T;
+    ticketId: string;
+    occurredAt: string;
+    actor: z.infer<typeof Actor>;
+    requestId: string | null;
+    data: EventDataMap[T];
+  };
+}[K];
+
+export function parseTicketEvent(input: unknown): TicketEvent {
+  return TicketEvent.parse(input) as TicketEvent;
+}
+
+/** The work a department takes from `hotline.dispatch.<code>`. */
+export const DispatchMessage = z.object({
+  eventId: z.uuid(),
+  ticketId: z.uuid(),
+  department: z.string(),
+  role: z.enum(['main', 'co']),
+  acceptDeadline: isoTime,
+  replyDeadline: isoTime,
+  ticket: TicketSummary.extend({ caller: TicketSummary.shape.caller.extend({ phone: z.string().nullable() }) }),
+  category: z.string().nullable(),
+});
+export type DispatchMessage = z.infer<typeof DispatchMessage>;

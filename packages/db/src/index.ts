@@ -1,0 +1,6 @@
+export * from './client';
+export * from './migrate';
+export * from './schema';
+export * from './seed';
+export * from './ticket-events';
+export * from './ticket-view';

@@ -1,0 +1,252 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  boolean,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  real,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/** 承办单位. */
+export const departments = pgTable('departments', {
+  code: text('code').primaryKey(),
+  name: text('name').notNull(),
+  kind: text('kind').notNull(),
+  fullPhone: boolean('full_phone').notNull().default(false),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+/** The public three-level taxonomy. */
+export const categories = pgTable('categories', {
+  code: text('code').primaryKey(),
+  name: text('name').notNull(),
+  level: smallint('level').notNull(),
+  parent: text('parent'),
+});
+
+/** 工单. `status` and the deadlines are a projection of the ticket's events. */
+export const tickets = pgTable(
+  'tickets',
+  {
+    id: uuid('id').primaryKey(),
+    number: text('number').notNull(),
+    channel: text('channel').notNull(),
+    type: text('type').notNull(),
+    urgency: text('urgency').notNull(),
+    callerName: text('caller_name'),
+    callerPhone: text('caller_phone'),
+    callerAnonymous: boolean('caller_anonymous').notNull().default(false),
+    title: text('title').notNull(),
+    content: text('content').notNull(),
+    district: text('district'),
+    street: text('street'),
+    address: text('address'),
+    latitude: doublePrecision('latitude'),
+    longitude: doublePrecision('longitude'),
+    categoryCode: text('category_code').references(() => categories.code),
+    departmentCode: text('department_code').references(() => departments.code),
+    coDepartments: text('co_departments').array().notNull().default(sql`'{}'::text[]`),
+    confidence: real('confidence'),
+    modelVersion: text('model_version'),
+    /** The dispatch catalogue version that routed the ticket (派单目录). */
+    catalogueVersion: integer('catalogue_version'),
+    /** When the current dispatch cycle started: the clock of the accept and reply deadlines. */
+    dispatchedAt: ts('dispatched_at'),
+    acceptedAt: ts('accepted_at'),
+    acceptDeadline: ts('accept_deadline'),
+    replyDeadline: ts('reply_deadline'),
+    mergedInto: uuid('merged_into'),
+    status: text('status').notNull(),
+    /** Number of events so far; the next event's `seq`. Guards concurrent writers. */
+    version: integer('version').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('tickets_number_key').on(t.number),
+    index('tickets_created_at_idx').on(t.createdAt, t.id),
+    index('tickets_status_idx').on(t.status, t.createdAt),
+    index('tickets_caller_phone_idx').on(t.callerPhone),
+    index('tickets_department_idx').on(t.departmentCode, t.createdAt),
+    index('tickets_co_departments_idx').using('gin', t.coDepartments),
+    index('tickets_accept_deadline_idx').on(t.acceptDeadline).where(sql`status = 'dispatched'`),
+    index('tickets_reply_deadline_idx').on(t.replyDeadline).where(sql`status in ('dispatched', 'accepted')`),
+  ],
+);
+
+/** The append-only history: one row per event, the same event that goes on JetStream. */
+export const ticketEvents = pgTable(
+  'ticket_events',
+  {
+    id: uuid('id').primaryKey(),
+    ticketId: uuid('ticket_id')
+      .notNull()
+      .references(() => tickets.id),
+    seq: integer('seq').notNull(),
+    type: text('type').notNull(),
+    occurredAt: ts('occurred_at').notNull(),
+    actorRole: text('actor_role').notNull(),
+    actorId: text('actor_id').notNull(),
+    requestId: text('request_id'),
+    data: jsonb('data').notNull(),
+  },
+  (t) => [uniqueIndex('ticket_events_ticket_seq_key').on(t.ticketId, t.seq), index('ticket_events_type_time_idx').on(t.type, t.occurredAt)],
+);
+
+/**
+ * Transactional outbox: written in the same transaction as the state change, published by
+ * the relay in `position` order with `id` as the Nats-Msg-Id.
+ */
+export const outbox = pgTable(
+  'outbox',
+  {
+    position: bigserial('position', { mode: 'number' }).primaryKey(),
+    id: uuid('id').notNull(),
+    subject: text('subject').notNull(),
+    payload: jsonb('payload').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    sentAt: ts('sent_at'),
+  },
+  (t) => [index('outbox_unsent_idx').on(t.position).where(sql`sent_at is null`)],
+);
+
+/** Daily counters behind the human ticket number (20261123-000042), per Beijing date. */
+export const ticketNumberCounters = pgTable('ticket_number_counters', {
+  day: text('day').primaryKey(),
+  last: integer('last').notNull(),
+});
+
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: uuid('id').primaryKey(),
+    name: text('name').notNull(),
+    role: text('role').notNull(),
+    departmentCode: text('department_code').references(() => departments.code),
+    /** sha256 of the key; the key itself is never stored. */
+    keyHash: text('key_hash').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    revokedAt: ts('revoked_at'),
+  },
+  (t) => [uniqueIndex('api_keys_key_hash_key').on(t.keyHash)],
+);
+
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    apiKeyId: uuid('api_key_id')
+      .notNull()
+      .references(() => apiKeys.id),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    ticketId: uuid('ticket_id')
+      .notNull()
+      .references(() => tickets.id),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.apiKeyId, t.key] })],
+);
+
+export type TicketRow = typeof tickets.$inferSelect;
+export type NewTicketRow = typeof tickets.$inferInsert;
+export type TicketEventRow = typeof ticketEvents.$inferSelect;
+export type OutboxRow = typeof outbox.$inferSelect;
+
+/** Agents' corrections of the model: labelled examples for the next training run. */
+export const classificationCorrections = pgTable(
+  'classification_corrections',
+  {
+    id: uuid('id').primaryKey(),
+    ticketId: uuid('ticket_id')
+      .notNull()
+      .references(() => tickets.id),
+    title: text('title').notNull(),
+    content: text('content').notNull(),
+    /** First-level category name the model suggested, and the one the agent chose. */
+    predicted: text('predicted'),
+    corrected: text('corrected').notNull(),
+    categoryCode: text('category_code')
+      .notNull()
+      .references(() => categories.code),
+    modelVersion: text('model_version'),
+    agentId: text('agent_id').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('classification_corrections_created_idx').on(t.createdAt)],
+);
+
+/** 派单目录 versions: every edit is a new version; the newest one routes new dispatches. */
+export const catalogueVersions = pgTable('catalogue_versions', {
+  version: integer('version').primaryKey(),
+  rules: jsonb('rules').notNull(),
+  note: text('note'),
+  createdBy: text('created_by').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+/** 延期: a department asks for more time; a manager approves or refuses. */
+export const extensionRequests = pgTable(
+  'extension_requests',
+  {
+    id: uuid('id').primaryKey(),
+    ticketId: uuid('ticket_id')
+      .notNull()
+      .references(() => tickets.id),
+    departmentCode: text('department_code').notNull(),
+    until: ts('until').notNull(),
+    reason: text('reason').notNull(),
+    status: text('status').notNull(),
+    requestedAt: ts('requested_at').notNull(),
+    decidedBy: text('decided_by'),
+    decidedAt: ts('decided_at'),
+  },
+  (t) => [uniqueIndex('extension_requests_one_pending').on(t.ticketId).where(sql`status = 'pending'`)],
+);
+
+/**
+ * One row per (ticket, deadline, due time, stage): the unique key makes each warning and
+ * overdue event happen once, whichever watcher replica gets there first.
+ */
+export const deadlineAlerts = pgTable(
+  'deadline_alerts',
+  {
+    ticketId: uuid('ticket_id')
+      .notNull()
+      .references(() => tickets.id),
+    deadline: text('deadline').notNull(),
+    due: ts('due').notNull(),
+    stage: text('stage').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.ticketId, t.deadline, t.due, t.stage] })],
+);
+
+/** 督办: cases for managers (overdue, returned twice, reopened twice). */
+export const supervisionCases = pgTable(
+  'supervision_cases',
+  {
+    id: uuid('id').primaryKey(),
+    ticketId: uuid('ticket_id')
+      .notNull()
+      .references(() => tickets.id),
+    departmentCode: text('department_code'),
+    reason: text('reason').notNull(),
+    detail: jsonb('detail').notNull().default(sql`'{}'::jsonb`),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    resolvedAt: ts('resolved_at'),
+    resolvedBy: text('resolved_by'),
+  },
+  (t) => [index('supervision_cases_open_idx').on(t.createdAt).where(sql`resolved_at is null`), index('supervision_cases_ticket_idx').on(t.ticketId)],
+);

@@ -1,0 +1,74 @@
+import { HotlineError } from '@hotline/contracts';
+import { apiKeys, hashApiKey } from '@hotline/db';
+import type { Role } from '@hotline/domain';
+import { and, eq, isNull } from 'drizzle-orm';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+
+export interface Principal {
+  keyId: string;
+  role: Role;
+  /** Set for department keys: the one department they act for. */
+  departmentCode: string | null;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+  interface FastifyContextConfig {
+    /** Roles allowed on the route; a route without it is public. */
+    roles?: readonly Role[];
+  }
+}
+
+const CACHE_MS = 30_000;
+
+/**
+ * Bearer API keys, looked up by their sha256; a short cache keeps the lookup off the hot
+ * path. Development keys (dev-*) are refused in production whatever the database holds.
+ */
+export const authPlugin = fp(
+  async (app: FastifyInstance, opts: { production: boolean }) => {
+    const cache = new Map<string, { principal: Principal | null; until: number }>();
+    app.decorateRequest('principal', null);
+
+    async function lookup(key: string): Promise<Principal | null> {
+      const hash = hashApiKey(key);
+      const cached = cache.get(hash);
+      if (cached && cached.until > Date.now()) return cached.principal;
+      const [row] = await app.db
+        .select({ id: apiKeys.id, role: apiKeys.role, departmentCode: apiKeys.departmentCode })
+        .from(apiKeys)
+        .where(and(eq(apiKeys.keyHash, hash), isNull(apiKeys.revokedAt)))
+        .limit(1);
+      const principal = row ? { keyId: row.id, role: row.role as Role, departmentCode: row.departmentCode } : null;
+      if (cache.size > 10_000) cache.clear();
+      cache.set(hash, { principal, until: Date.now() + CACHE_MS });
+      return principal;
+    }
+
+    app.addHook('onRequest', async (request: FastifyRequest) => {
+      const roles = request.routeOptions.config?.roles;
+      if (!roles) return;
+      const header = request.headers.authorization;
+      const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+      if (!match?.[1]) throw new HotlineError('unauthorized', 'missing API key: send Authorization: Bearer <key>');
+      const key = match[1];
+      if (opts.production && key.startsWith('dev-')) throw new HotlineError('unauthorized', 'development keys are refused in production');
+      const principal = key.length <= 200 ? await lookup(key) : null;
+      if (!principal) throw new HotlineError('unauthorized', 'unknown or revoked API key');
+      if (!roles.includes(principal.role)) {
+        throw new HotlineError('forbidden', `this route is for ${roles.join(', ')} keys; yours is a ${principal.role} key`);
+      }
+      request.principal = principal;
+    });
+  },
+  { name: 'hotline-auth', dependencies: ['hotline-resources'] },
+);
+
+/** The principal of a route that declared roles (the hook guarantees it). */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new HotlineError('unauthorized', 'missing API key');
+  return request.principal;
+}

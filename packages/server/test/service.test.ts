@@ -1,0 +1,61 @@
+import { loadConfig } from '@hotline/config';
+import { HotlineError } from '@hotline/contracts';
+import { Cleanup, createTestBus, createTestDatabase, NATS_URL, testLogger, uniqueName } from '@hotline/testkit';
+import t from 'tap';
+import { z } from 'zod';
+import { createService, principalOf } from '../src/index';
+
+async function build(t: { teardown(fn: () => unknown): void }, env: Record<string, string> = {}) {
+  const cleanup = new Cleanup(t);
+  const database = await createTestDatabase(cleanup);
+  const prefix = uniqueName('server');
+  await createTestBus(cleanup, prefix);
+  const config = loadConfig({}, { DATABASE_URL: database.url, NATS_URL, NATS_PREFIX: prefix, ...env });
+  const app = await createService({ name: 'test', title: 'test', config, logger: testLogger });
+  app.get('/v1/whoami', { config: { roles: ['agent', 'department'] } }, async (request) => principalOf(request));
+  app.post('/v1/echo', { config: { roles: ['agent'] }, schema: { body: z.object({ n: z.number().int() }) } }, async (request) => request.body);
+  app.get('/v1/boom', async () => {
+    throw new Error('secret internals');
+  });
+  app.get('/v1/gone', async () => {
+    throw new HotlineError('not_found', 'ticket not found');
+  });
+  cleanup.teardown(() => app.close());
+  return app;
+}
+
+t.test('health, readiness and the OpenAPI document', async (t) => {
+  const app = await build(t);
+  t.same((await app.inject('/healthz')).json(), { status: 'ok' });
+  t.match((await app.inject('/readyz')).json(), { status: 'ready', postgres: 'ok', nats: 'connected' });
+  const docs = await app.inject('/docs/json');
+  t.equal(docs.statusCode, 200);
+  t.ok(docs.json().paths['/v1/echo'], 'routes are documented');
+});
+
+t.test('API keys: roles, department binding, errors in one shape', async (t) => {
+  const app = await build(t);
+  const who = await app.inject({ url: '/v1/whoami', headers: { authorization: 'Bearer dev-dept-housing' } });
+  t.match(who.json(), { role: 'department', departmentCode: 'housing' });
+  const forbidden = await app.inject({ url: '/v1/whoami', headers: { authorization: 'Bearer dev-manager' } });
+  t.equal(forbidden.statusCode, 403);
+  t.equal(forbidden.json().error.code, 'forbidden');
+  const bad = await app.inject({ method: 'POST', url: '/v1/echo', headers: { authorization: 'Bearer dev-agent' }, payload: { n: 'x' } });
+  t.equal(bad.statusCode, 400);
+  t.match(bad.json().error.message, /\bn\b/);
+  const boom = await app.inject('/v1/boom');
+  t.equal(boom.statusCode, 500);
+  t.same(boom.json(), { error: { code: 'internal', message: 'internal error; it has been logged' } }, 'internals stay hidden');
+  t.equal((await app.inject('/v1/gone')).json().error.code, 'not_found');
+  const unknown = await app.inject('/nowhere');
+  t.equal(unknown.statusCode, 404);
+  t.equal(unknown.json().error.code, 'not_found');
+  t.equal(who.headers['x-request-id'] !== undefined, true, 'every answer carries its request id');
+});
+
+t.test('development keys are refused in production', async (t) => {
+  const app = await build(t, { NODE_ENV: 'production' });
+  const res = await app.inject({ url: '/v1/whoami', headers: { authorization: 'Bearer dev-agent' } });
+  t.equal(res.statusCode, 401);
+  t.match(res.json().error.message, /development keys/);
+});

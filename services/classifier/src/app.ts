@@ -1,0 +1,48 @@
+import { loadModel, type Model } from '@hotline/classifier';
+import { parseTicketEvent, type TicketEvent } from '@hotline/contracts';
+import { startConsumer, type RunningConsumer } from '@hotline/bus';
+import { createService, type Service } from '@hotline/server';
+import type { Logger } from 'pino';
+import { classifyReceived } from './classify-received';
+import type { ClassifierConfig } from './config';
+import { classificationRoutes } from './routes/classification';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    model: Model;
+    threshold: number;
+  }
+}
+
+/** The classifier: a durable consumer of received tickets, and live suggestions for agents. */
+export async function buildClassifierApp(config: ClassifierConfig, logger?: Logger): Promise<Service> {
+  const app = await createService({ name: 'classifier', title: 'Hotline 12345 classifier API', config, logger });
+  const started = Date.now();
+  const model = loadModel(config.CLASSIFIER_MODEL);
+  const threshold = config.CLASSIFIER_THRESHOLD ?? model.recommendedThreshold;
+  app.log.info({ modelVersion: model.version, threshold, loadMs: Date.now() - started }, 'model loaded');
+  app.decorate('model', model);
+  app.decorate('threshold', threshold);
+  await app.register(classificationRoutes);
+
+  let consumer: RunningConsumer | null = null;
+  app.addHook('onReady', async () => {
+    consumer = await startConsumer(app.bus, {
+      stream: app.names.tickets,
+      durable: 'classifier',
+      filterSubjects: [app.names.ticketSubject('received')],
+      parse: (data) => {
+        const event = parseTicketEvent(data);
+        if (event.type !== 'received') throw new Error(`unexpected ${event.type} event`);
+        return event as TicketEvent<'received'>;
+      },
+      handle: (event) => classifyReceived({ db: app.db, names: app.names, model, threshold }, event),
+      logger: app.log,
+      concurrency: config.CLASSIFIER_CONCURRENCY,
+    });
+  });
+  app.addHook('preClose', async () => {
+    await consumer?.stop();
+  });
+  return app;
+}

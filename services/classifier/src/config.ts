@@ -1,0 +1,17 @@
+import { loadConfig } from '@hotline/config';
+import { z } from 'zod';
+
+export const classifierConfig = {
+  PORT: z.coerce.number().int().min(1).max(65535).default(3002),
+  /** Confidence at or above which a ticket is routed without an agent; default: the model's recommended threshold. */
+  CLASSIFIER_THRESHOLD: z.coerce.number().min(0).max(1).optional(),
+  /** Path of a model artifact other than the committed one. */
+  CLASSIFIER_MODEL: z.string().optional(),
+  /** Received tickets classified at once by this replica. */
+  CLASSIFIER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+};
+
+export function loadClassifierConfig(env: Record<string, string | undefined> = process.env) {
+  return loadConfig(classifierConfig, env);
+}
+export type ClassifierConfig = ReturnType<typeof loadClassifierConfig>;

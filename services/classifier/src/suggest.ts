@@ -1,0 +1,31 @@
+import { categories, categoryByName, defaultDepartmentFor, firstLevelCategories } from '@hotline/catalogue';
+import type { Model } from '@hotline/classifier';
+
+export interface Suggestion {
+  category: string;
+  categoryCode: string;
+  department: string | null;
+  probability: number;
+}
+
+/** The model's ranking in the catalogue's terms: category code and default department. */
+export function suggest(model: Model, text: string, title?: string): Suggestion[] {
+  return model.classify(text, title).ranked.map((r) => ({
+    category: r.category,
+    categoryCode: categoryByName(r.category)?.code ?? '',
+    department: defaultDepartmentFor(r.category) ?? null,
+    probability: r.probability,
+  }));
+}
+
+/**
+ * What an agent chose, a taxonomy code of any level or a first-level name: the code to store
+ * on the ticket and the first-level name the model learns from.
+ */
+export function resolveCategory(codeOrName: string): { code: string; firstLevel: string } | null {
+  const byName = categoryByName(codeOrName);
+  if (byName) return { code: byName.code, firstLevel: byName.name };
+  if (!categories.some((c) => c.code === codeOrName)) return null;
+  const first = firstLevelCategories.find((c) => c.code === codeOrName.split('.')[0]);
+  return first ? { code: codeOrName, firstLevel: first.name } : null;
+}

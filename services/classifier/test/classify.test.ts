@@ -1,0 +1,136 @@
+import { parseTicketEvent } from '@hotline/contracts';
+import { classificationCorrections, ticketEvents } from '@hotline/db';
+import { collectMessages, sleep } from '@hotline/testkit';
+import { eq } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import t from 'tap';
+import { agent, buildTestClassifier } from './helper';
+
+async function createTicket(intake: FastifyInstance, content: string, title?: string): Promise<string> {
+  const res = await intake.inject({ method: 'POST', url: '/v1/tickets', headers: agent, payload: { channel: 'web', type: 'complaint', content, title } });
+  if (res.statusCode !== 201) throw new Error(res.body);
+  return res.json().id;
+}
+
+async function settled(intake: FastifyInstance, id: string, timeoutMs = 15_000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const ticket = (await intake.inject({ method: 'GET', url: `/v1/tickets/${id}`, headers: agent })).json();
+    if (ticket.status !== 'received') return ticket;
+    if (Date.now() > until) throw new Error(`ticket ${id} still received`);
+    await sleep(50);
+  }
+}
+
+t.test('a clear appeal is classified with category, department, confidence and model version', async (t) => {
+  const { intake, classifier, bus } = await buildTestClassifier(t);
+  const events = await collectMessages(bus, bus.names.tickets, bus.names.ticketSubject('classified'));
+  t.teardown(() => events.stop());
+  const id = await createTicket(
+    intake,
+    '我是A市A5区的一名小学老师，学校今年的绩效工资迟迟没有发放，教师的课时补贴也被取消，请教育局核查学校的经费使用情况。',
+    '小学教师绩效工资未发放',
+  );
+  const ticket = await settled(intake, id);
+  t.equal(ticket.status, 'classified');
+  t.equal(ticket.category, '14', '教育文体');
+  t.equal(ticket.department, 'education');
+  t.ok(ticket.confidence >= classifier.threshold);
+  t.equal(ticket.modelVersion, classifier.model.version);
+  t.same(
+    ticket.history.map((h: { type: string }) => h.type),
+    ['received', 'classified'],
+  );
+  await events.waitFor(1);
+  const event = parseTicketEvent(events.received[0]?.data);
+  t.match(event, { type: 'classified', ticketId: id, data: { categoryName: '教育文体', department: 'education' } });
+});
+
+t.test('unsure texts go to triage and never crash: unlabelled categories, gibberish, empty after cleaning, not Chinese', async (t) => {
+  const { intake } = await buildTestClassifier(t);
+  const texts = [
+    '派出所民警在处理邻里纠纷时态度恶劣，执法不公，请求纪委和公安机关调查处理。',
+    '我母亲上个月去世，殡仪馆的火化费和公墓的价格高得离谱，请问殡葬补贴怎么申请？',
+    '婚姻登记处网上预约一直约不上，结婚登记要排好几天的队，希望增加窗口。',
+    'asdkjh qwe zzxv 123 !!!',
+    '？？？！！！……。。',
+    'The street light outside my house has been broken for a week.',
+    '啊啊啊啊啊啊',
+  ];
+  for (const text of texts) {
+    const id = await createTicket(intake, text);
+    const ticket = await settled(intake, id);
+    t.equal(ticket.status, 'triage', text);
+    const triaged = ticket.history.find((h: { type: string }) => h.type === 'triaged');
+    t.match(triaged?.data, { reason: /threshold|suggestion|no training labels/ });
+  }
+});
+
+t.test('a redelivered received event changes nothing twice', async (t) => {
+  const { intake, database, bus } = await buildTestClassifier(t);
+  const id = await createTicket(intake, 'A市A3区某路段公交车站牌被撤，市民乘坐公交车很不方便，公交线路调整后没有通知，请交通部门恢复站点。');
+  const first = await settled(intake, id);
+  const [received] = await database.db.select().from(ticketEvents).where(eq(ticketEvents.ticketId, id)).orderBy(ticketEvents.seq).limit(1);
+  // Publish the same event again under a new message id, as a redelivery after a crash would.
+  const event = {
+    id: received!.id,
+    type: 'received',
+    ticketId: id,
+    occurredAt: received!.occurredAt.toISOString(),
+    actor: { role: received!.actorRole, id: received!.actorId },
+    requestId: received!.requestId,
+    data: received!.data,
+  };
+  await bus.js.publish(bus.names.ticketSubject('received'), JSON.stringify(event));
+  await bus.js.publish(bus.names.ticketSubject('received'), JSON.stringify(event));
+  await sleep(1_500);
+  const again = (await intake.inject({ method: 'GET', url: `/v1/tickets/${id}`, headers: agent })).json();
+  t.same(again, first, 'same status, fields and history');
+});
+
+t.test('live suggestions and agent corrections', async (t) => {
+  const { intake, classifier, database } = await buildTestClassifier(t);
+  const live = await classifier.inject({
+    method: 'POST',
+    url: '/v1/classify',
+    headers: agent,
+    payload: { text: '小区垃圾站臭气熏天，污水横流，附近的化工厂晚上偷排废气，空气污染严重。' },
+  });
+  t.equal(live.statusCode, 200);
+  const body = live.json();
+  t.equal(body.suggestions.length, 3);
+  t.equal(body.suggestions[0].category, '环境保护');
+  t.equal(body.suggestions[0].department, 'ecology');
+  t.ok(body.suggestions[0].probability >= body.suggestions[1].probability);
+
+  const empty = await classifier.inject({ method: 'POST', url: '/v1/classify', headers: agent, payload: { text: '' } });
+  t.equal(empty.statusCode, 200, 'an empty draft is fine while typing');
+  t.equal(empty.json().automatic, false);
+  const funeral = await classifier.inject({ method: 'POST', url: '/v1/classify', headers: agent, payload: { text: '殡仪馆的火化费高得离谱，骨灰盒也要强制购买。' } });
+  t.equal(funeral.json().automatic, false, '民政 has no training labels: an agent decides, however confident the model is');
+
+  const id = await createTicket(intake, 'asdkjh qwe zzxv');
+  await settled(intake, id);
+  const bad = await classifier.inject({ method: 'POST', url: `/v1/tickets/${id}/classification`, headers: agent, payload: { category: '99.99' } });
+  t.equal(bad.statusCode, 400);
+  t.match(bad.json().error.message, /category/);
+  const dept = await classifier.inject({
+    method: 'POST',
+    url: `/v1/tickets/${id}/classification`,
+    headers: { authorization: 'Bearer dev-dept-housing' },
+    payload: { category: '城乡建设' },
+  });
+  t.equal(dept.statusCode, 403);
+
+  const fixed = await classifier.inject({ method: 'POST', url: `/v1/tickets/${id}/classification`, headers: agent, payload: { category: '01.01.01' } });
+  t.equal(fixed.statusCode, 200, fixed.body);
+  t.match(fixed.json(), { status: 'classified', category: '01.01.01', department: 'housing' });
+  const corrections = await database.db.select().from(classificationCorrections);
+  t.equal(corrections.length, 1);
+  t.match(corrections[0], { ticketId: id, corrected: '城乡建设', categoryCode: '01.01.01', content: 'asdkjh qwe zzxv' });
+  const ticket = (await intake.inject({ method: 'GET', url: `/v1/tickets/${id}`, headers: agent })).json();
+  t.same(
+    ticket.history.map((h: { type: string }) => h.type),
+    ['received', 'triaged', 'classified'],
+  );
+});

@@ -1,0 +1,64 @@
+import { ExtensionBody, ExtensionDecisionBody, ExtensionResult, TicketIdParams, type ExtensionRequestBody } from '@hotline/contracts';
+import { ticketView } from '@hotline/db';
+import type { Service } from '@hotline/server';
+import type { FastifyRequest } from 'fastify';
+import { contextOf, departmentOf, errors, seesWholePhone } from '../requests';
+import { DepartmentTicketRepository, type ExtensionRow } from '../ticket-repository';
+
+function extensionView(row: ExtensionRow): ExtensionRequestBody {
+  return {
+    id: row.id,
+    ticketId: row.ticketId,
+    department: row.departmentCode,
+    until: row.until.toISOString(),
+    reason: row.reason,
+    status: row.status as ExtensionRequestBody['status'],
+    requestedAt: row.requestedAt.toISOString(),
+    decidedBy: row.decidedBy,
+    decidedAt: row.decidedAt?.toISOString() ?? null,
+  };
+}
+
+/** 延期: a department asks for a later reply deadline, a manager decides. */
+export async function extensionRoutes(app: Service): Promise<void> {
+  const repo = new DepartmentTicketRepository(app.db, app.names);
+
+  async function result(request: FastifyRequest, row: ExtensionRow) {
+    const [ticket, history, wholePhone] = await Promise.all([repo.find(row.ticketId), repo.history(row.ticketId), seesWholePhone(request, repo)]);
+    return { extension: extensionView(row), ticket: ticketView(ticket, wholePhone, history) };
+  }
+
+  app.post(
+    '/v1/tickets/:id/extension',
+    {
+      config: { roles: ['department'] },
+      schema: {
+        summary: 'Ask for a later reply deadline (延期), before the current one passes; main department only',
+        params: TicketIdParams,
+        body: ExtensionBody,
+        response: { 201: ExtensionResult, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const row = await repo.requestExtension(request.params.id, departmentOf(request), request.body, contextOf(request));
+      return reply.status(201).send(await result(request, row));
+    },
+  );
+
+  app.post(
+    '/v1/tickets/:id/extension/decision',
+    {
+      config: { roles: ['manager', 'admin'] },
+      schema: {
+        summary: 'Approve (the reply deadline moves) or refuse the waiting extension request',
+        params: TicketIdParams,
+        body: ExtensionDecisionBody,
+        response: { 200: ExtensionResult, ...errors },
+      },
+    },
+    async (request) => {
+      const row = await repo.decideExtension(request.params.id, request.body.approve, contextOf(request));
+      return result(request, row);
+    },
+  );
+}

@@ -1,0 +1,143 @@
+import { parseTicketEvent } from '@hotline/contracts';
+import { supervisionCases } from '@hotline/db';
+import { collectMessages, seedDispatch, seedTicket } from '@hotline/testkit';
+import { eq } from 'drizzle-orm';
+import t from 'tap';
+import { buildTestDepartments, keyOf, snapshot } from './helper';
+
+const { app, database, names, bus } = await buildTestDepartments(t);
+const housing = keyOf('housing');
+const ecology = keyOf('ecology');
+
+const types = (body: { history: { type: string }[] }) => body.history.map((h) => h.type);
+
+t.test('accept (签收), progress and reply (办结反馈): history, projection and the replied event on the stream', async (t) => {
+  const replied = await collectMessages(bus, names.tickets, names.ticketSubject('replied'));
+  t.teardown(() => replied.stop());
+  const ticket = await seedTicket(database, names, { status: 'dispatched', department: 'housing' });
+
+  const accept = await app.inject({ method: 'POST', url: `/v1/tickets/${ticket.id}/accept`, headers: { ...housing, 'x-request-id': 'req-accept-1' } });
+  t.equal(accept.statusCode, 200, accept.body);
+  t.equal(accept.json().status, 'accepted');
+  t.ok(accept.json().acceptedAt, 'acceptedAt is set');
+  const acceptedEvent = accept.json().history.at(-1);
+  t.match(acceptedEvent, { type: 'accepted', actor: { role: 'department' }, data: { department: 'housing' } });
+
+  const progress = await app.inject({ method: 'POST', url: `/v1/tickets/${ticket.id}/progress`, headers: housing, payload: { note: '已派执法队员现场核查' } });
+  t.equal(progress.statusCode, 201, progress.body);
+  t.match(progress.json().history.at(-1), { type: 'progressed', data: { department: 'housing', note: '已派执法队员现场核查' } });
+
+  const reply = await app.inject({
+    method: 'POST',
+    url: `/v1/tickets/${ticket.id}/reply`,
+    headers: { ...housing, 'x-request-id': 'req-reply-1' },
+    payload: { result: 'resolved', reply: '经核查，施工单位已停止夜间施工，并承诺整改。' },
+  });
+  t.equal(reply.statusCode, 200, reply.body);
+  t.equal(reply.json().status, 'replied');
+  t.same(types(reply.json()), ['received', 'classified', 'dispatched', 'accepted', 'progressed', 'replied']);
+
+  await replied.waitFor(1);
+  const event = parseTicketEvent(replied.received[0]?.data);
+  t.equal(event.ticketId, ticket.id);
+  t.equal(event.requestId, 'req-reply-1', 'the request id travels into the event');
+  t.equal(event.actor.role, 'department');
+  t.equal(event.id, reply.json().history.at(-1).id, 'the stream carries the history row');
+  if (event.type === 'replied') t.same(event.data, { department: 'housing', result: 'resolved', reply: '经核查，施工单位已停止夜间施工，并承诺整改。' });
+});
+
+t.test('illegal steps are a 409 and leave the ticket as it was', async (t) => {
+  const dispatched = await seedTicket(database, names, { status: 'dispatched', department: 'housing' });
+  let before = await snapshot(database, dispatched.id);
+  const early = await app.inject({ method: 'POST', url: `/v1/tickets/${dispatched.id}/reply`, headers: housing, payload: { result: 'resolved', reply: '已处理' } });
+  t.equal(early.statusCode, 409, 'reply before accept');
+  t.equal(early.json().error.code, 'illegal_transition');
+  const earlyNote = await app.inject({ method: 'POST', url: `/v1/tickets/${dispatched.id}/progress`, headers: housing, payload: { note: '先记一笔' } });
+  t.equal(earlyNote.statusCode, 409, 'progress before accept');
+  t.same(await snapshot(database, dispatched.id), before);
+
+  t.equal((await app.inject({ method: 'POST', url: `/v1/tickets/${dispatched.id}/accept`, headers: housing })).statusCode, 200);
+  before = await snapshot(database, dispatched.id);
+  const twice = await app.inject({ method: 'POST', url: `/v1/tickets/${dispatched.id}/accept`, headers: housing });
+  t.equal(twice.statusCode, 409, 'accept twice');
+  t.equal(twice.json().error.code, 'illegal_transition');
+  const lateReturn = await app.inject({ method: 'POST', url: `/v1/tickets/${dispatched.id}/return`, headers: housing, payload: { reason: '不归我们管' } });
+  t.equal(lateReturn.statusCode, 409, 'no return (退单) after accepting (签收)');
+  t.same(await snapshot(database, dispatched.id), before);
+
+  const replied = await seedTicket(database, names, { status: 'replied', department: 'housing' });
+  const again = await app.inject({ method: 'POST', url: `/v1/tickets/${replied.id}/reply`, headers: housing, payload: { result: 'partly', reply: '补充答复' } });
+  t.equal(again.statusCode, 409, 'reply twice');
+});
+
+t.test('return (退单) goes back to triage; the same department returning it again goes to a manager (督办)', async (t) => {
+  const ticket = await seedTicket(database, names, { status: 'dispatched', department: 'housing', coDepartments: ['ecology'] });
+  const first = await app.inject({ method: 'POST', url: `/v1/tickets/${ticket.id}/return`, headers: housing, payload: { reason: '噪音属于城管职责' } });
+  t.equal(first.statusCode, 200, first.body);
+  t.match(first.json(), { status: 'triage', department: null, coDepartments: [], replyDeadline: null });
+  const [returned, triaged] = first.json().history.slice(-2);
+  t.match(returned, { type: 'returned', data: { department: 'housing', reason: '噪音属于城管职责' } });
+  t.match(triaged, { type: 'triaged', data: { reason: '噪音属于城管职责' } });
+  const gone = await app.inject({ method: 'GET', url: `/v1/tickets/${ticket.id}`, headers: housing });
+  t.equal(gone.statusCode, 404, 'a returned ticket is no longer the department’s');
+  t.same(await database.db.select().from(supervisionCases).where(eq(supervisionCases.ticketId, ticket.id)), []);
+
+  // An agent routes it to housing again.
+  await seedDispatch(database, names, ticket.id, { department: 'housing' });
+  const second = await app.inject({ method: 'POST', url: `/v1/tickets/${ticket.id}/return`, headers: housing, payload: { reason: '仍不属于本单位' } });
+  t.equal(second.statusCode, 200, second.body);
+  t.match(second.json(), { status: 'returned', department: 'housing' });
+  t.same(types(second.json()).slice(-3), ['triaged', 'dispatched', 'returned'], 'only the returned event this time');
+  const cases = await database.db.select().from(supervisionCases).where(eq(supervisionCases.ticketId, ticket.id));
+  t.equal(cases.length, 1, 'one supervision case');
+  t.match(cases[0], { reason: 'returned_twice', departmentCode: 'housing', resolvedAt: null, detail: { reasons: ['噪音属于城管职责', '仍不属于本单位'] } });
+
+  const other = await seedTicket(database, names, { status: 'dispatched', department: 'urban-management' });
+  await app.inject({ method: 'POST', url: `/v1/tickets/${other.id}/return`, headers: keyOf('urban-management'), payload: { reason: '应由街道处理' } });
+  await seedDispatch(database, names, other.id, { department: 'a3' });
+  const byAnother = await app.inject({ method: 'POST', url: `/v1/tickets/${other.id}/return`, headers: keyOf('a3'), payload: { reason: '不是本区' } });
+  t.equal(byAnother.json().status, 'triage', "another department's first return is an ordinary one");
+});
+
+t.test('co-handling (协办): the co department gives its part, the main department replies for all', async (t) => {
+  const ticket = await seedTicket(database, names, { status: 'dispatched', department: 'housing', coDepartments: ['ecology'] });
+  const before = await snapshot(database, ticket.id);
+  for (const [name, url, payload] of [
+    ['accept', 'accept', undefined],
+    ['return', 'return', { reason: '不是我们' }],
+    ['extension', 'extension', { until: new Date(Date.now() + 90 * 86_400_000).toISOString(), reason: '要时间' }],
+  ] as const) {
+    const res = await app.inject({ method: 'POST', url: `/v1/tickets/${ticket.id}/${url}`, headers: ecology, ...(payload ? { payload } : {}) });
+    t.equal(res.statusCode, 403, `a co department cannot ${name}`);
+    t.equal(res.json().error.code, 'forbidden');
+    t.match(res.json().error.message, /only the main department/);
+  }
+  t.same(await snapshot(database, ticket.id), before, 'refused steps change nothing');
+
+  const part = await app.inject({
+    method: 'POST',
+    url: `/v1/tickets/${ticket.id}/reply`,
+    headers: ecology,
+    payload: { result: 'resolved', reply: '经监测，夜间噪声超标，已责令整改。' },
+  });
+  t.equal(part.statusCode, 200, part.body);
+  t.equal(part.json().status, 'dispatched', 'the part of a co department does not change the status');
+  t.match(part.json().history.at(-1), {
+    type: 'progressed',
+    actor: { role: 'department' },
+    data: { department: 'ecology', note: '经监测，夜间噪声超标，已责令整改。', coHandling: true },
+  });
+
+  t.equal((await app.inject({ method: 'POST', url: `/v1/tickets/${ticket.id}/accept`, headers: housing })).statusCode, 200);
+  const note = await app.inject({ method: 'POST', url: `/v1/tickets/${ticket.id}/progress`, headers: ecology, payload: { note: '已复测' } });
+  t.equal(note.statusCode, 201, 'a co department notes progress too');
+  const main = await app.inject({ method: 'POST', url: `/v1/tickets/${ticket.id}/reply`, headers: housing, payload: { result: 'resolved', reply: '会同生态环境局处理完毕。' } });
+  t.equal(main.statusCode, 200);
+  t.equal(main.json().status, 'replied');
+  t.same(types(main.json()).slice(-4), ['progressed', 'accepted', 'progressed', 'replied']);
+  const late = await app.inject({ method: 'POST', url: `/v1/tickets/${ticket.id}/reply`, headers: ecology, payload: { result: 'partly', reply: '补充' } });
+  t.equal(late.statusCode, 409, 'no part after the main reply');
+
+  const inbox = await app.inject({ method: 'GET', url: '/v1/inbox?role=co', headers: ecology });
+  t.ok(inbox.json().items.some((i: { id: string }) => i.id === ticket.id), 'the ticket is in the co department’s inbox');
+});
