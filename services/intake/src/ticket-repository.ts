@@ -3,7 +3,7 @@ import { HotlineError, notFound, type CreateTicketBody, type ListTicketsQuery, t
 import {
   appendTicketEvents,
   idempotencyKeys,
-  insertEvents,
+  eventInsertCtes,
   newTicketEvent,
   ticketEvents,
   ticketNumberCounters,
@@ -19,19 +19,42 @@ import { beijingDateKey, maskPhone, normalizePhone, type TicketStatus } from '@h
 import { and, asc, desc, eq, gte, ilike, lt, or, sql, type SQL } from 'drizzle-orm';
 import { uuidv7 } from 'uuidv7';
 
+/** How many human numbers one intake process reserves at a time. */
+const NUMBER_BLOCK = 100;
+
 /**
- * The next human number of the Beijing day, e.g. 20261123-000042. Taken in its own
- * statement so the counter row is locked for microseconds, not for the whole intake
- * transaction; a number lost to a failed transaction leaves a gap, never a duplicate.
+ * Human numbers of the Beijing day, e.g. 20261123-000042. A process reserves a block of
+ * numbers per statement and hands them out from memory, so the counter row is not a hot
+ * spot under load. Numbers are unique, increase within a process, and leave gaps (a block
+ * not used up before a restart, a failed transaction); they are not a count of tickets.
  */
-async function nextTicketNumber(db: Db, at: Date): Promise<string> {
-  const day = beijingDateKey(at).replaceAll('-', '');
-  const [row] = await db
-    .insert(ticketNumberCounters)
-    .values({ day, last: 1 })
-    .onConflictDoUpdate({ target: ticketNumberCounters.day, set: { last: sql`${ticketNumberCounters.last} + 1` } })
-    .returning({ last: ticketNumberCounters.last });
-  return `${day}-${String(row?.last ?? 0).padStart(6, '0')}`;
+export class TicketNumbers {
+  private day = '';
+  private next = 0;
+  private last = -1;
+
+  constructor(private readonly db: Db) {}
+
+  async take(at: Date): Promise<string> {
+    const day = beijingDateKey(at).replaceAll('-', '');
+    if (day !== this.day || this.next > this.last) await this.reserve(day);
+    return `${day}-${String(this.next++).padStart(6, '0')}`;
+  }
+
+  private async reserve(day: string): Promise<void> {
+    const [row] = await this.db
+      .insert(ticketNumberCounters)
+      .values({ day, last: NUMBER_BLOCK })
+      .onConflictDoUpdate({ target: ticketNumberCounters.day, set: { last: sql`${ticketNumberCounters.last} + ${NUMBER_BLOCK}` } })
+      .returning({ last: ticketNumberCounters.last });
+    if (!row) throw new Error('ticket number counter returned no row');
+    // Another request of this process may have reserved meanwhile; the newer block wins.
+    if (day !== this.day || row.last > this.last) {
+      this.day = day;
+      this.last = row.last;
+      this.next = row.last - NUMBER_BLOCK + 1;
+    }
+  }
 }
 
 export function requestHash(body: unknown): string {
@@ -50,10 +73,14 @@ export interface CreatedTicket {
 }
 
 export class TicketRepository {
+  private readonly numbers: TicketNumbers;
+
   constructor(
     private readonly db: Db,
     private readonly names: StreamNames,
-  ) {}
+  ) {
+    this.numbers = new TicketNumbers(db);
+  }
 
   /**
    * Stores the ticket, its `received` event and its outbox row in one transaction. With an
@@ -67,7 +94,7 @@ export class TicketRepository {
     }
     const now = ctx.at ?? new Date();
     const id = uuidv7();
-    const number = await nextTicketNumber(this.db, now);
+    const number = await this.numbers.take(now);
     const phone = body.caller.phone ? normalizePhone(body.caller.phone) : null;
     const title = body.title ?? summaryTitle(body.content);
     const row: NewTicketRow = {
@@ -110,13 +137,22 @@ export class TicketRepository {
       { ...ctx, at: now },
     );
     try {
-      await this.db.transaction(async (tx) => {
-        await tx.insert(tickets).values(row);
-        await insertEvents(tx, this.names, [event], 0);
-        if (idempotency) {
-          await tx.insert(idempotencyKeys).values({ apiKeyId: idempotency.apiKeyId, key: idempotency.key, requestHash: hash as string, ticketId: id });
-        }
-      });
+      const { rows: history, ctes } = eventInsertCtes(this.db, this.names, [event], 0);
+      const keyCte = idempotency
+        ? [
+            this.db
+              .$with('new_idempotency_key', {})
+              .as(this.db.insert(idempotencyKeys).values({ apiKeyId: idempotency.apiKeyId, key: idempotency.key, requestHash: hash as string, ticketId: id }).getSQL()),
+          ]
+        : [];
+      // One statement writes the ticket, its received event, the outbox row and the key.
+      const [ticket] = await this.db
+        .with(...ctes, ...keyCte)
+        .insert(tickets)
+        .values(row)
+        .returning();
+      if (!ticket) throw new Error('insert returned no ticket');
+      return { ticket, history, replayed: false };
     } catch (err) {
       // The same key raced in from another request: answer as that one did.
       if (idempotency && isUniqueViolation(err)) {
@@ -125,8 +161,6 @@ export class TicketRepository {
       }
       throw err;
     }
-    const ticket = await this.find(id);
-    return { ticket, history: await this.history(id), replayed: false };
   }
 
   private async findByIdempotencyKey(idempotency: Idempotency, hash: string): Promise<CreatedTicket | null> {
