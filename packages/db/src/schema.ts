@@ -78,7 +78,9 @@ export const tickets = pgTable(
     uniqueIndex('tickets_number_key').on(t.number),
     index('tickets_created_at_idx').on(t.createdAt, t.id),
     index('tickets_status_idx').on(t.status, t.createdAt),
-    index('tickets_caller_phone_idx').on(t.callerPhone),
+    index('tickets_caller_phone_idx').on(t.callerPhone, t.createdAt),
+    // Merge candidates (并单): open tickets about the same place in the last 30 days.
+    index('tickets_place_idx').on(t.district, t.street, t.createdAt),
     index('tickets_department_idx').on(t.departmentCode, t.createdAt),
     index('tickets_co_departments_idx').using('gin', t.coDepartments),
     index('tickets_accept_deadline_idx').on(t.acceptDeadline).where(sql`status = 'dispatched'`),
