@@ -1,5 +1,5 @@
 /**
- * node --import tsx scripts/eval-duplicates.ts [--data <dir>] [--pairs <file>] [--propose <n>]
+ * pnpm eval:duplicates [--data <dir>] [--pairs <file>] [--propose <n>]
  *
  * How well the duplicate score (并单, @hotline/domain similarity) separates real duplicates
  * on the hand-labelled pairs of scripts/data/duplicate-pairs.jsonl: precision and recall at

@@ -32,7 +32,8 @@ export interface BusOptions {
  */
 export async function connectBus(options: BusOptions): Promise<Bus> {
   const nc = await connect({
-    servers: options.servers,
+    // NATS_URL may list a cluster's nodes, comma-separated.
+    servers: typeof options.servers === 'string' ? options.servers.split(',').map((s) => s.trim()) : options.servers,
     name: options.name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
