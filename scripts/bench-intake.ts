@@ -234,6 +234,8 @@ try {
     NATS_URL,
     NATS_PREFIX: prefix,
     LOG_LEVEL: args['log-level'],
+    // The whole load comes with one API key; a real desk has a key per agent.
+    RATE_LIMIT_PER_MINUTE: '0',
     ...extraEnv,
   };
   intake = await startIntake({

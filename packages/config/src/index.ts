@@ -19,6 +19,10 @@ export const baseConfig = {
     .enum(['true', 'false'])
     .default('true')
     .transform((v) => v === 'true'),
+  /** Requests one API key may make per minute on one replica; 0 turns the limit off. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
+  /** Above this mean event-loop delay (sampled each second) the service answers 503 with Retry-After. */
+  MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(10).default(200),
 } as const;
 
 export class ConfigError extends Error {

@@ -17,6 +17,11 @@ async function build(t: { teardown(fn: () => unknown): void }, env: Record<strin
   app.get('/v1/boom', async () => {
     throw new Error('secret internals');
   });
+  app.get('/v1/block', async () => {
+    const until = Date.now() + 900;
+    while (Date.now() < until);
+    return { blocked: true };
+  });
   app.get('/v1/gone', async () => {
     throw new HotlineError('not_found', 'ticket not found');
   });
@@ -58,4 +63,40 @@ t.test('development keys are refused in production', async (t) => {
   const res = await app.inject({ url: '/v1/whoami', headers: { authorization: 'Bearer dev-agent' } });
   t.equal(res.statusCode, 401);
   t.match(res.json().error.message, /development keys/);
+});
+
+t.test('a key over its rate gets a 429 with Retry-After; other keys and health checks go on', async (t) => {
+  const app = await build(t, { RATE_LIMIT_PER_MINUTE: '5' });
+  const agent = { authorization: 'Bearer dev-agent' };
+  for (let i = 0; i < 5; i++) t.equal((await app.inject({ url: '/v1/whoami', headers: agent })).statusCode, 200);
+  const limited = await app.inject({ url: '/v1/whoami', headers: agent });
+  t.equal(limited.statusCode, 429);
+  t.equal(limited.json().error.code, 'rate_limited');
+  t.match(limited.json().error.message, /API key/);
+  t.ok(Number(limited.headers['retry-after']) > 0, 'says when to retry');
+  const other = await app.inject({ url: '/v1/whoami', headers: { authorization: 'Bearer dev-dept-housing' } });
+  t.equal(other.statusCode, 200, 'another key has its own budget');
+  for (let i = 0; i < 10; i++) t.equal((await app.inject('/healthz')).statusCode, 200);
+});
+
+t.test('under pressure the service answers 503 with Retry-After instead of falling over', async (t) => {
+  const app = await build(t, { MAX_EVENT_LOOP_DELAY_MS: '20' });
+  const agent = { authorization: 'Bearer dev-agent' };
+  t.equal((await app.inject({ url: '/v1/block' })).statusCode, 200);
+  // The mean delay is sampled once a second: the next sample sees the 900 ms block.
+  let busy = await app.inject({ url: '/v1/whoami', headers: agent });
+  for (let i = 0; i < 30 && busy.statusCode === 200; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    busy = await app.inject({ url: '/v1/whoami', headers: agent });
+  }
+  t.equal(busy.statusCode, 503);
+  t.same(busy.json().error.code, 'unavailable');
+  t.ok(Number(busy.headers['retry-after']) > 0, 'says when to retry');
+  t.equal((await app.inject('/healthz')).statusCode, 200, 'still alive for the orchestrator');
+  let back = busy;
+  for (let i = 0; i < 40 && back.statusCode !== 200; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    back = await app.inject({ url: '/v1/whoami', headers: agent });
+  }
+  t.equal(back.statusCode, 200, 'serves again once the pressure is gone');
 });
