@@ -48,6 +48,10 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     },
     requestIdHeader: false,
     return503OnClosing: true,
+    // A malformed URL or an over-long path id is refused before routing; answer it in the one shape too.
+    frameworkErrors: (error, request, reply) => {
+      reply.status(400).send({ error: { code: 'bad_request', message: `${error.message}`.slice(0, 200) } });
+    },
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
