@@ -9,7 +9,7 @@ import { buildDepartmentsApp, loadDepartmentsConfig } from '@hotline/departments
 import { buildDispatcherApp, loadDispatcherConfig } from '@hotline/dispatcher';
 import { buildIntakeApp, loadIntakeConfig } from '@hotline/intake';
 import { Cleanup, createTestBus, createTestDatabase, NATS_URL, seedTicket, testLogger, uniqueName } from '@hotline/testkit';
-import type { FastifyInstance } from 'fastify';
+import type { Service } from '@hotline/server';
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
@@ -104,7 +104,7 @@ interface Route {
 }
 
 /** Every documented route of an app, from its own OpenAPI document. */
-function routesOf(app: FastifyInstance): Route[] {
+function routesOf(app: Service): Route[] {
   const spec = (app as unknown as { swagger(): { paths: Record<string, Record<string, unknown>> } }).swagger();
   return Object.entries(spec.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => ({ method: m.toUpperCase(), path })));
 }
@@ -138,7 +138,7 @@ t.test('hostile requests at every route of every service', async (t) => {
     // Deep bodies take a while to refuse; back-pressure is tested on its own in packages/server.
     MAX_EVENT_LOOP_DELAY_MS: '60000',
   };
-  const apps: Record<string, FastifyInstance> = {
+  const apps: Record<string, Service> = {
     intake: await buildIntakeApp(loadIntakeConfig(env), testLogger),
     classifier: await buildClassifierApp(loadClassifierConfig(env), testLogger),
     dispatcher: await buildDispatcherApp(loadDispatcherConfig({ ...env, WATCH_INTERVAL_MS: '3600000' }), testLogger),

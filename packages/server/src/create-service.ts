@@ -6,6 +6,7 @@ import {
   fastify,
   type FastifyBaseLogger,
   type FastifyInstance,
+  type FastifyReply,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
   type RawServerDefault,
@@ -49,8 +50,8 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     requestIdHeader: false,
     return503OnClosing: true,
     // A malformed URL or an over-long path id is refused before routing; answer it in the one shape too.
-    frameworkErrors: (error, request, reply) => {
-      reply.status(400).send({ error: { code: 'bad_request', message: `${error.message}`.slice(0, 200) } });
+    frameworkErrors: (error, _request, reply: FastifyReply) => {
+      reply.status(400).send({ error: { code: 'bad_request', message: error.message.slice(0, 200) } });
     },
   }).withTypeProvider<ZodTypeProvider>();
 
