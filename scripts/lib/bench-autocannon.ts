@@ -23,6 +23,8 @@ export interface CannonOptions {
   duration: number;
   /** Seconds before a request counts as a timeout. */
   timeout?: number;
+  /** Requests per second across all connections; unset: as fast as the service answers. */
+  overallRate?: number;
   method?: string;
   headers?: Record<string, string>;
   requests: CannonRequest[];

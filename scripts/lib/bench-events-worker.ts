@@ -38,8 +38,9 @@ const loop = (async () => {
     const wall = Date.now();
     const mono = Number(process.hrtime.bigint()) / 1e6;
     const event = m.json<{ ticketId?: unknown; occurredAt?: unknown }>();
+    // Dispatch messages carry no occurredAt: their time is then NaN, and only arrival counts.
     const at = typeof event.occurredAt === 'string' ? Date.parse(event.occurredAt) : Number.NaN;
-    if (typeof event.ticketId !== 'string' || Number.isNaN(at)) {
+    if (typeof event.ticketId !== 'string' || (data.requireOccurredAt !== false && Number.isNaN(at))) {
       invalid++;
       continue;
     }

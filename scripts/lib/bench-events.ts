@@ -5,6 +5,8 @@ export interface EventsWorkerData {
   prefix: string;
   stream: string;
   subject: string;
+  /** false for messages without an occurredAt (dispatch messages); default true. */
+  requireOccurredAt?: boolean;
   /** One Int32 slot: how many events have arrived, readable while the load runs. */
   counter: SharedArrayBuffer;
 }

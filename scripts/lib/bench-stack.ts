@@ -92,7 +92,7 @@ export async function assertPortFree(port: number): Promise<void> {
   });
 }
 
-export interface IntakeProcess {
+export interface ServiceProcess {
   child: ChildProcess;
   pid: number;
   baseUrl: string;
@@ -100,7 +100,7 @@ export interface IntakeProcess {
   stop(): Promise<number | null>;
 }
 
-export interface IntakeOptions {
+export interface ServiceOptions {
   repoRoot: string;
   env: Record<string, string>;
   port: number;
@@ -109,12 +109,19 @@ export interface IntakeOptions {
   log: (line: string) => void;
 }
 
+export type IntakeProcess = ServiceProcess;
+
+/** Starts the intake service as a child process (see startService). */
+export function startIntake(options: ServiceOptions): Promise<ServiceProcess> {
+  return startService('intake', options);
+}
+
 /**
- * Starts services/intake/src/server.ts as a child process, so the service and the load
+ * Starts services/<name>/src/server.ts as a child process, so the service and the load
  * generator each have a core's worth of event loop instead of sharing one.
  */
-export async function startIntake(options: IntakeOptions): Promise<IntakeProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...options.nodeFlags, 'services/intake/src/server.ts'], {
+export async function startService(name: string, options: ServiceOptions): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...options.nodeFlags, `services/${name}/src/server.ts`], {
     cwd: options.repoRoot,
     env: { ...process.env, ...options.env },
     // Piped, not inherited: a TTY would switch pino to pino-pretty and change what is measured.
@@ -146,7 +153,7 @@ export async function startIntake(options: IntakeOptions): Promise<IntakeProcess
   };
   const until = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`intake exited with code ${child.exitCode} before it was healthy`);
+    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} before it was healthy`);
     try {
       const res = await fetch(`${baseUrl}/healthz`);
       if (res.ok) break;
@@ -155,10 +162,10 @@ export async function startIntake(options: IntakeOptions): Promise<IntakeProcess
     }
     if (Date.now() > until) {
       await stop();
-      throw new Error('intake was not healthy within 60 s');
+      throw new Error(`${name} was not healthy within 60 s`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  if (child.pid === undefined) throw new Error('intake has no pid');
+  if (child.pid === undefined) throw new Error(`${name} has no pid`);
   return { child, pid: child.pid, baseUrl, stop };
 }
