@@ -1,10 +1,10 @@
 /**
- * pnpm bench [--rates 50,100,200,...] [--step 15] [--connections 64] [--data <dir>]
+ * pnpm bench [--rates 50,100,200,...] [--step 15] [--warmup 10] [--connections 64] [--data <dir>]
  *            [--ceiling-clients 8] [--ceiling-seconds 15]
  *
  * The end-to-end load benchmark. Intake, classifier and dispatcher run as child processes on
  * a database and NATS prefix of their own; a department system consumes hotline.dispatch.>.
- * Real message texts are sent at rising rates; per rate it prints the accepted tickets/s,
+ * Real message texts are sent at rising, evenly paced rates (open loop); per rate it prints the accepted tickets/s,
  * intake latency p50/p99, and the time from sending the appeal to the department receiving
  * its dispatch (p50/p99), and stops after the first rate whose intake p99 passes 100 ms.
  * Then pgbench runs the same inserts as fast as the machine allows (the ceiling), and our
@@ -16,10 +16,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ADMIN_DATABASE_URL, NATS_URL } from '@hotline/testkit';
-import { runCannon } from './lib/bench-autocannon';
 import { measureCeiling } from './lib/bench-ceiling';
 import { buildTicketBodies, readMessages, resolveMessagesFile } from './lib/bench-data';
-import { monoNow, startEventRecorder, type EventRecorder } from './lib/bench-events';
+import { startEventRecorder, type EventRecorder } from './lib/bench-events';
+import { runPaced } from './lib/bench-paced';
 import { assertLocal, benchSuffix, createBenchBus, createBenchDatabase, startService, type BenchDatabase, type ServiceProcess } from './lib/bench-stack';
 import { distribution } from './lib/bench-stats';
 
@@ -33,8 +33,11 @@ const { values: args } = parseArgs({
     step: { type: 'string', default: '15' },
     connections: { type: 'string', default: '64' },
     data: { type: 'string' },
+    warmup: { type: 'string', default: '10' },
     'ceiling-clients': { type: 'string', default: '8' },
     'ceiling-seconds': { type: 'string', default: '15' },
+    /** Keep the stack's database afterwards, to look into it. */
+    keep: { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -79,12 +82,12 @@ try {
     DATABASE_URL: database.url,
     NATS_URL,
     NATS_PREFIX: prefix,
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
     RATE_LIMIT_PER_MINUTE: '0',
     CLASSIFIER_THRESHOLD: '0',
   };
   for (const [name, port] of [['intake', 3101], ['classifier', 3102], ['dispatcher', 3103]] as const) {
-    services.push(await startService(name, { repoRoot, env: { ...env, PORT: String(port) }, port, nodeFlags: [], log: (line) => console.error(`[${name}] ${line}`) }));
+    services.push(await startService(name, { repoRoot, env: { ...env, PORT: String(port), OUTBOX_RELAY: String(name === (process.env.RELAY_IN ?? name)) }, port, nodeFlags: process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', path.join(repoRoot, 'bench-results', 'cpu-prof-e2e')] : [], log: (line) => console.error(`[${name}] ${line}`) }));
   }
   const intakeUrl = 'http://127.0.0.1:3101';
   console.log(`stack    intake, classifier, dispatcher on database ${database.name}, NATS prefix ${prefix}; ${bodies.length} real messages`);
@@ -92,34 +95,34 @@ try {
   const sentAt = new Map<string, number>();
   const steps: Step[] = [];
   let next = 0;
+  // Unmeasured: the services' first requests compile code paths and load the model.
+  const warmupSeconds = Number(args.warmup);
+  const headers = { 'content-type': 'application/json', authorization: 'Bearer dev-agent' };
+  const nextBody = () => bodies[next++ % bodies.length] as string;
+  if (warmupSeconds > 0) {
+    await runPaced({ url: intakeUrl, path: '/v1/tickets', headers, body: nextBody, rate: rates[0] as number, seconds: warmupSeconds, connections });
+    await new Promise((r) => setTimeout(r, 3_000));
+  }
+  const warmupIds = new Set((await database.sql<{ id: string }[]>`select id from tickets`).map((r) => r.id));
   for (const rate of rates) {
     const ids: string[] = [];
-    const run = runCannon({
+    const result = await runPaced({
       url: intakeUrl,
-      connections: Math.min(connections, rate),
-      duration: stepSeconds,
-      timeout: 10,
-      overallRate: rate,
-      requests: [
-        {
-          method: 'POST',
-          path: '/v1/tickets',
-          headers: { 'content-type': 'application/json', authorization: 'Bearer dev-agent' },
-          setupRequest: (request, context) => {
-            context.sentAt = monoNow();
-            return { ...request, body: bodies[next++ % bodies.length] };
-          },
-          onResponse: (status, body, context) => {
-            if (status !== 201) return;
-            const id = ID_PATTERN.exec(body.slice(0, 80))?.[1];
-            if (!id) return;
-            ids.push(id);
-            sentAt.set(id, context.sentAt as number);
-          },
-        },
-      ],
+      path: '/v1/tickets',
+      headers,
+      body: nextBody,
+      rate,
+      seconds: stepSeconds,
+      connections,
+      onResponse: (status, body, dueAt) => {
+        if (status !== 201) return;
+        const id = ID_PATTERN.exec(body.slice(0, 80))?.[1];
+        if (!id) return;
+        ids.push(id);
+        sentAt.set(id, dueAt);
+      },
     });
-    const result = await run.result;
+    const latency = distribution(result.latencies);
     // Give the step's tickets time to reach their departments before the next rate: until
     // nothing more arrives for 3 s (some go to triage, some to two departments), at most 30 s.
     const until = Date.now() + 30_000;
@@ -136,13 +139,13 @@ try {
       rate,
       ids,
       accepted: ids.length,
-      perSecond: ids.length / result.duration,
-      intake: { p50: result.latency.p50, p99: result.latency.p99 },
+      perSecond: ids.length / result.durationSeconds,
+      intake: { p50: latency.p50, p99: latency.p99 },
       dispatch: { p50: Number.NaN, p99: Number.NaN, arrived: 0 },
-      errors: result.errors + result.timeouts + result.non2xx,
+      errors: result.errors + result.sent - ids.length,
     };
     steps.push(step);
-    console.log(`rate ${rate}/s: ${step.accepted} accepted (${fmt(step.perSecond)}/s), intake p50 ${step.intake.p50} ms p99 ${step.intake.p99} ms, ${step.errors} errors`);
+    console.log(`rate ${rate}/s: ${step.accepted} accepted (${fmt(step.perSecond)}/s), intake p50 ${fmt(step.intake.p50)} ms p99 ${fmt(step.intake.p99)} ms, ${step.errors} not accepted`);
     if (step.intake.p99 > P99_LIMIT_MS) break;
   }
 
@@ -163,7 +166,7 @@ try {
              min(occurred_at) filter (where type = 'received') as received,
              min(occurred_at) filter (where type = 'classified') as classified,
              min(occurred_at) filter (where type = 'dispatched') as dispatched
-      from ticket_events group by ticket_id)
+      from ticket_events where ticket_id <> all(${[...warmupIds]}::uuid[]) group by ticket_id)
     select 'received→classified' as hop,
            percentile_cont(0.5) within group (order by extract(epoch from classified - received) * 1000) as p50,
            percentile_cont(0.99) within group (order by extract(epoch from classified - received) * 1000) as p99
@@ -199,14 +202,14 @@ try {
     'rate/s  accepted/s  intake p50/p99 ms  intake→department p50/p99 ms  reached department / routable',
     ...steps.map(
       (s) =>
-        `${String(s.rate).padStart(6)}  ${fmt(s.perSecond).padStart(10)}  ${`${s.intake.p50}/${s.intake.p99}`.padStart(17)}  ${`${fmt(s.dispatch.p50)}/${fmt(s.dispatch.p99)}`.padStart(28)}  ${s.dispatch.arrived}/${s.accepted}`,
+        `${String(s.rate).padStart(6)}  ${fmt(s.perSecond).padStart(10)}  ${`${fmt(s.intake.p50)}/${fmt(s.intake.p99)}`.padStart(17)}  ${`${fmt(s.dispatch.p50)}/${fmt(s.dispatch.p99)}`.padStart(28)}  ${s.dispatch.arrived}/${s.accepted}`,
     ),
-    `hops     ${hops.map((h) => `${h.hop} p50 ${fmt(h.p50)} ms, p99 ${fmt(h.p99)} ms`).join('; ')} (event times, all rates)`,
+    `hops     ${hops.map((h) => `${h.hop} p50 ${fmt(h.p50)} ms, p99 ${fmt(h.p99)} ms`).join('; ')} (event times, all measured rates)`,
     `triage   ${triaged.size} of ${allIds.length} accepted tickets went to an agent (not routable by the model), left out of the dispatch figures`,
     `lost     ${lost} of the others did not reach a department within 30 s of their step`,
     `ceiling  ${fmt(ceiling.transactionsPerSecond)} tickets/s (pgbench, ${ceiling.clients} clients, latency ${fmt(ceiling.latencyMs)} ms)`,
     best
-      ? `best sustained ${fmt(best.perSecond)} tickets/s end to end (intake p99 ${best.intake.p99} ms, all dispatched) = ${(share * 100).toFixed(0)} % of the ceiling; target ≥ ${TARGET_SHARE_OF_CEILING * 100} %: ${share >= TARGET_SHARE_OF_CEILING ? 'met' : 'MISSED'}`
+      ? `best sustained ${fmt(best.perSecond)} tickets/s end to end (intake p99 ${fmt(best.intake.p99)} ms, all dispatched) = ${(share * 100).toFixed(0)} % of the ceiling; target ≥ ${TARGET_SHARE_OF_CEILING * 100} %: ${share >= TARGET_SHARE_OF_CEILING ? 'met' : 'MISSED'}`
       : 'best sustained: no rate kept intake p99 under 100 ms with every ticket dispatched',
   ];
   console.log(`\n${lines.join('\n')}\n`);
@@ -217,7 +220,8 @@ try {
   await recorder?.stop().catch(() => {});
   for (const service of services) await service.stop().catch(() => {});
   await bus?.drop().catch(() => {});
-  await database?.drop().catch(() => {});
+  if (args.keep && database) console.log(`kept database ${database.name}`);
+  else await database?.drop().catch(() => {});
   await ceilingDatabase?.drop().catch(() => {});
 }
 process.exit(exitCode);

@@ -60,7 +60,9 @@ export class OutboxRelay {
 
   private notify(): void {
     this.pending = true;
-    this.wake?.();
+    // Only the relay holding the lock has work to do; the others keep to their slow retry,
+    // instead of asking PostgreSQL for the lock on every row committed anywhere.
+    if (this.lockConnection || !this.running) this.wake?.();
   }
 
   private sleep(ms: number): Promise<void> {

@@ -69,13 +69,20 @@ export async function appendTicketEvents(
       throw err;
     }
   }
-  const updated = await tx
-    .update(tickets)
-    .set({ ...patch, status, version: ticket.version + events.length, updatedAt: new Date(events.at(-1)?.occurredAt ?? Date.now()) })
-    .where(and(eq(tickets.id, ticket.id), eq(tickets.version, ticket.version)))
-    .returning({ id: tickets.id });
-  if (updated.length === 0) throw new HotlineError('conflict', 'the ticket was changed by someone else; reload and try again');
-  await insertEvents(tx, subjects, events, ticket.version, extra);
+  // The update and the inserts go out pipelined on the transaction's connection; the
+  // version guard is judged first, so a concurrent writer is a 409 whatever else failed.
+  const [updated, inserted] = await Promise.allSettled([
+    tx
+      .update(tickets)
+      .set({ ...patch, status, version: ticket.version + events.length, updatedAt: new Date(events.at(-1)?.occurredAt ?? Date.now()) })
+      .where(and(eq(tickets.id, ticket.id), eq(tickets.version, ticket.version)))
+      .returning({ id: tickets.id })
+      .execute(),
+    insertEvents(tx, subjects, events, ticket.version, extra),
+  ]);
+  if (updated.status === 'rejected') throw updated.reason;
+  if (updated.value.length === 0) throw new HotlineError('conflict', 'the ticket was changed by someone else; reload and try again');
+  if (inserted.status === 'rejected') throw inserted.reason;
   return status;
 }
 
