@@ -9,7 +9,9 @@
  * its dispatch (p50/p99), and stops after the first rate whose intake p99 passes 100 ms.
  * Then pgbench runs the same inserts as fast as the machine allows (the ceiling), and our
  * best sustained rate is printed as a share of it. The classifier routes every ticket
- * (threshold 0), so every appeal travels the whole way.
+ * (threshold 0), so every appeal travels the whole way. BENCH_ENV_<NAME>=value passes
+ * NAME=value to every service (e.g. BENCH_ENV_CLASSIFIER_CONCURRENCY=32);
+ * BENCH_CPU_PROF=1 writes CPU profiles of the services to bench-results/cpu-prof-e2e/.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -85,6 +87,7 @@ try {
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
     RATE_LIMIT_PER_MINUTE: '0',
     CLASSIFIER_THRESHOLD: '0',
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_ENV_')).map(([k, v]) => [k.slice('BENCH_ENV_'.length), v as string])),
   };
   for (const [name, port] of [['intake', 3101], ['classifier', 3102], ['dispatcher', 3103]] as const) {
     services.push(await startService(name, { repoRoot, env: { ...env, PORT: String(port), OUTBOX_RELAY: String(name === (process.env.RELAY_IN ?? name)) }, port, nodeFlags: process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', path.join(repoRoot, 'bench-results', 'cpu-prof-e2e')] : [], log: (line) => console.error(`[${name}] ${line}`) }));
