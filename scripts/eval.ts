@@ -1,5 +1,5 @@
 /**
- * pnpm eval [--data <dir or .jsonl>]
+ * pnpm eval [--data <dir or .jsonl>] [--with-corrections]
  *
  * Re-creates the deduplicated holdout split exactly as train did (checked by its fingerprint),
  * refits the model on the training part alone with the settings train chose and recorded in
@@ -12,12 +12,14 @@ import { Model } from '@hotline/classifier';
 import { trainClassifier } from '@hotline/classifier/training';
 import { evaluateOnHoldout, printEvaluation } from './lib/classifier-evaluation';
 import { metricsFile, modelFile, prepareLabelledData, progressLogger, readJson, type Metrics } from './lib/classifier-training';
+import { defaultDatabaseUrl, readCorrections } from './lib/corrections';
 import { parseArguments, resolveLabelledData } from './lib/labelled-data';
 
-const args = parseArguments(process.argv.slice(2), { data: 'string' });
+const args = parseArguments(process.argv.slice(2), { data: 'string', 'with-corrections': 'boolean' });
 const progress = progressLogger('eval');
 const metrics = readJson<Metrics>(metricsFile);
-const data = prepareLabelledData(resolveLabelledData(args.data as string | undefined), progress);
+const corrections = args['with-corrections'] ? await readCorrections(process.env.DATABASE_URL ?? defaultDatabaseUrl) : [];
+const data = prepareLabelledData(resolveLabelledData(args.data as string | undefined), progress, corrections);
 if (data.fingerprint !== metrics.split.fingerprint) {
   progress(`warning: this holdout (fingerprint ${data.fingerprint}) is not the one train used (${metrics.split.fingerprint}); different data or code`);
 }

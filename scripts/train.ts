@@ -1,5 +1,9 @@
 /**
- * pnpm train [--data <dir or .jsonl>] [--out <dir>]
+ * pnpm train [--data <dir or .jsonl>] [--out <dir>] [--with-corrections]
+ *
+ * --with-corrections also learns from the agents' corrections stored in the database
+ * (DATABASE_URL, default the local hotline database); they are deduplicated and split with
+ * the file's rows, so run `pnpm eval --with-corrections` against the same database after.
  *
  * Deduplicates the labelled messages, holds 20 % out, tunes C and the softmax temperature by
  * cross-validation on the rest, evaluates on the holdout, then refits on every deduplicated
@@ -11,13 +15,15 @@ import { Model } from '@hotline/classifier';
 import { FEATURES, HOLDOUT_FRACTION, NEAR_DUPLICATE_JACCARD, SPLIT_SEED, VOCABULARY, trainClassifier } from '@hotline/classifier/training';
 import { TARGET_PRECISION, evaluateOnHoldout, printEvaluation } from './lib/classifier-evaluation';
 import { C_GRID, CROSS_VALIDATION_FOLDS, modelDirectory, prepareLabelledData, progressLogger, type Metrics } from './lib/classifier-training';
+import { defaultDatabaseUrl, readCorrections } from './lib/corrections';
 import { parseArguments, repoRoot, resolveLabelledData } from './lib/labelled-data';
 
 const started = Date.now();
-const args = parseArguments(process.argv.slice(2), { data: 'string', out: 'string' });
+const args = parseArguments(process.argv.slice(2), { data: 'string', out: 'string', 'with-corrections': 'boolean' });
 const progress = progressLogger('train');
 const outDirectory = typeof args.out === 'string' ? path.resolve(args.out) : modelDirectory;
-const data = prepareLabelledData(resolveLabelledData(args.data as string | undefined), progress);
+const corrections = args['with-corrections'] ? await readCorrections(process.env.DATABASE_URL ?? defaultDatabaseUrl) : [];
+const data = prepareLabelledData(resolveLabelledData(args.data as string | undefined), progress, corrections);
 
 progress('fitting on the training part (cross-validating C and temperature)');
 const evaluated = trainClassifier(data.train, data.labels, { cGrid: C_GRID, folds: CROSS_VALIDATION_FOLDS, onProgress: progress });
@@ -43,6 +49,7 @@ const metrics: Metrics = {
   evaluatedModel: `fitted on the training part only (${data.train.length} rows) with the same settings; the ${data.holdout.length} held-out rows were never trained or tuned on`,
   data: {
     file: path.relative(repoRoot, data.file),
+    corrections: corrections.length,
     rows: data.rows.length,
     raw: data.rows.filter((r) => r.kind === 'raw').length,
     tokens: data.rows.filter((r) => r.kind === 'tokens').length,

@@ -26,10 +26,14 @@ export interface PreparedData {
   fingerprint: string;
 }
 
-/** Reads, deduplicates and splits: the same steps, hence the same split, for train and eval. */
-export function prepareLabelledData(file: string, progress: (message: string) => void): PreparedData {
-  const rows = readLabelledRows(file);
-  progress(`read ${rows.length} rows from ${path.relative(process.cwd(), file)}`);
+/**
+ * Reads, deduplicates and splits: the same steps, hence the same split, for train and eval.
+ * `extra` rows (the agents' corrections) are deduplicated and split with the file's rows, so
+ * a correction that repeats a held-out message cannot leak into training.
+ */
+export function prepareLabelledData(file: string, progress: (message: string) => void, extra: readonly LabelledRow[] = []): PreparedData {
+  const rows = [...readLabelledRows(file), ...extra];
+  progress(`read ${rows.length - extra.length} rows from ${path.relative(process.cwd(), file)}${extra.length ? ` and ${extra.length} corrections from the database` : ''}`);
   const labels = [...new Set(rows.map((r) => r.label))].sort();
   const deduplication = deduplicate(rows, (done) => progress(`segmenting ${done}/${rows.length}`));
   progress(
@@ -51,7 +55,7 @@ export interface Metrics {
   /** The committed model saw every deduplicated row; the figures below are of a model that did not see the holdout. */
   committedModelTrainedOn: 'all';
   evaluatedModel: string;
-  data: { file: string; rows: number; raw: number; tokens: number };
+  data: { file: string; corrections?: number; rows: number; raw: number; tokens: number };
   deduplication: { method: string; keptRows: number; crossKindGroups: number; conflictingGroups: number };
   split: { holdoutFraction: number; seed: number; stratifiedBy: string; trainRows: number; holdoutRows: number; fingerprint: string };
   hyperparameters: {
