@@ -1,14 +1,21 @@
 /**
- * pnpm bench:classify [--messages <file.jsonl>] [--seconds <n>]
+ * pnpm bench:classify [--messages <file.jsonl>] [--seconds <n>] [--rate <n>]
  *
  * Classifications per second on one core over real messages (title + body), the model's load
- * time and the process's resident memory once it is loaded. Prints figures; never fails on them.
+ * time and the process's resident memory once it is loaded; then the latency of
+ * POST /v1/classify (an agent's live suggestion) from the classifier service running as a
+ * child process, at an even --rate of requests per second (default 100). Prints figures;
+ * never fails on them.
  */
 import { readFileSync } from 'node:fs';
 import { loadModel } from '@hotline/classifier';
-import { defaultUnlabelledMessages, parseArguments } from './lib/labelled-data';
+import { ADMIN_DATABASE_URL, NATS_URL } from '@hotline/testkit';
+import { runPaced } from './lib/bench-paced';
+import { assertLocal, benchSuffix, createBenchBus, createBenchDatabase, startService } from './lib/bench-stack';
+import { distribution } from './lib/bench-stats';
+import { defaultUnlabelledMessages, parseArguments, repoRoot } from './lib/labelled-data';
 
-const args = parseArguments(process.argv.slice(2), { messages: 'string', seconds: 'string' });
+const args = parseArguments(process.argv.slice(2), { messages: 'string', seconds: 'string', rate: 'string' });
 const file = typeof args.messages === 'string' ? args.messages : defaultUnlabelledMessages;
 const seconds = Number(args.seconds ?? 5);
 const messages = readFileSync(file, 'utf8')
@@ -42,3 +49,38 @@ console.log(`mean message length: ${Math.round(characters / classified)} charact
 console.log(`model load (incl. jieba dictionary): ${loadMs.toFixed(0)} ms`);
 console.log(`resident memory after load: ${mb(rssAfterLoad)} (before load ${mb(rssBefore)})`);
 console.log(`classifications per second, one core: ${Math.round(classified / elapsed)} (${classified} in ${elapsed.toFixed(1)} s, ${((elapsed / classified) * 1e6).toFixed(0)} µs each)`);
+
+// POST /v1/classify over HTTP, from the service as it runs.
+assertLocal(ADMIN_DATABASE_URL, 'PostgreSQL');
+assertLocal(NATS_URL, 'NATS');
+const rate = Number(args.rate ?? 100);
+const suffix = benchSuffix();
+const database = await createBenchDatabase(ADMIN_DATABASE_URL, `hotline_bench_${suffix}`);
+const bus = await createBenchBus(NATS_URL, `bench_${suffix}`);
+const port = 3192;
+const service = await startService('classifier', {
+  repoRoot,
+  port,
+  nodeFlags: [],
+  env: { DATABASE_URL: database.url, NATS_URL, NATS_PREFIX: `bench_${suffix}`, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0' },
+  log: (line) => process.stderr.write(`[classifier] ${line}\n`),
+});
+try {
+  let next = 0;
+  const body = () => {
+    const m = messages[next++ % messages.length] as { title: string; body: string };
+    return JSON.stringify({ text: m.body.slice(0, 10_000), title: m.title.slice(0, 200) });
+  };
+  const request = { url: `http://127.0.0.1:${port}`, path: '/v1/classify', headers: { 'content-type': 'application/json', authorization: 'Bearer dev-agent' }, body, connections: 16 };
+  await runPaced({ ...request, rate, seconds: 3 });
+  const result = await runPaced({ ...request, rate, seconds: 15 });
+  const d = distribution(result.latencies);
+  const ok = result.statuses.get(200) ?? 0;
+  console.log(
+    `POST /v1/classify at ${rate} requests/s for 15 s (open loop, from when each was due): p50 ${d.p50.toFixed(1)} ms, p99 ${d.p99.toFixed(1)} ms, max ${d.max.toFixed(1)} ms; ${ok} of ${result.sent} answered 200`,
+  );
+} finally {
+  await service.stop();
+  await bus.drop();
+  await database.drop();
+}
