@@ -1,4 +1,5 @@
 import {
+  callbackResolutions,
   channels,
   emergencyServices,
   eventTypes,
@@ -20,3 +21,4 @@ export const Satisfaction = z.enum(satisfactionLevels);
 export const EmergencyService = z.enum(emergencyServices);
 export const Role = z.enum(roles);
 export const EventType = z.enum(eventTypes);
+export const CallbackResolution = z.enum(callbackResolutions);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Channel, EmergencyService, ReplyResult, Role, Satisfaction, TicketType, Urgency } from './enums';
+import { CallbackResolution, Channel, EmergencyService, ReplyResult, Role, Satisfaction, TicketType, Urgency } from './enums';
 
 const isoTime = z.iso.datetime({ offset: true });
 const DeadlineKind = z.enum(['accept', 'reply', 'callback']);
@@ -43,22 +43,35 @@ export const eventData = {
     replyDeadline: isoTime,
     catalogueVersion: z.number().int().nullable(),
   }),
-  accepted: z.object({ department: z.string() }),
+  /** `acceptDeadline`: the deadline in force when it was accepted, so 签收及时率 is counted from the event alone. */
+  accepted: z.object({ department: z.string(), acceptDeadline: isoTime.nullable() }),
   returned: z.object({ department: z.string(), reason: z.string() }),
   extension_requested: z.object({ department: z.string(), until: isoTime, reason: z.string() }),
   extension_decided: z.object({ approve: z.boolean(), until: isoTime.nullable() }),
   /** Progress notes; a co-handling department's part (协办意见) is one with `coHandling`. */
   progressed: z.object({ department: z.string(), note: z.string(), coHandling: z.boolean().optional(), result: ReplyResult.optional() }),
-  replied: z.object({ department: z.string(), result: ReplyResult, reply: z.string() }),
-  callback_due: z.object({ due: isoTime }),
+  /** `replyDeadline`: the deadline in force (extensions included) when it was replied, for 按时办结率. */
+  replied: z.object({ department: z.string(), result: ReplyResult, reply: z.string(), replyDeadline: isoTime.nullable() }),
+  /** 回访 is due by `due`; the citizen's survey link for this reply expires at `surveyExpiresAt`. */
+  callback_due: z.object({ callbackId: z.uuid(), department: z.string(), due: isoTime, surveyExpiresAt: isoTime }),
+  /** One attempt or answer, by an agent on the phone or by the citizen through the survey link. */
   callback_recorded: z.object({
+    callbackId: z.uuid(),
+    department: z.string(),
+    via: z.enum(['phone', 'survey']),
     reached: z.boolean(),
-    resolved: ReplyResult.nullable(),
+    resolved: CallbackResolution.nullable(),
     satisfaction: Satisfaction.nullable(),
     comment: z.string().nullable(),
+    reopenRequested: z.boolean(),
   }),
-  closed: z.object({ reason: z.enum(['rated', 'unreachable', 'supervision']) }),
-  reopened: z.object({ comment: z.string().nullable() }),
+  /** rated: the citizen answered; unreachable: not reached on enough working days (counted apart). */
+  closed: z.object({ reason: z.enum(['rated', 'unreachable']), department: z.string().nullable() }),
+  /**
+   * 重办: `cycle` is the handling cycle that starts (2 for the first reopen). `supervision`:
+   * the reopen limit is reached, so a manager decides (督办) instead of an automatic dispatch.
+   */
+  reopened: z.object({ department: z.string(), comment: z.string().nullable(), cycle: z.number().int().min(2), supervision: z.boolean() }),
   answered: z.object({ answer: z.string() }),
   transferred: z.object({ service: EmergencyService, note: z.string().nullable() }),
   merged: z.object({ into: z.uuid() }),
@@ -114,5 +127,7 @@ export const DispatchMessage = z.object({
   replyDeadline: isoTime,
   ticket: TicketSummary.extend({ caller: TicketSummary.shape.caller.extend({ phone: z.string().nullable() }) }),
   category: z.string().nullable(),
+  /** Set when the ticket comes back (重办): the cycle and the citizen's comment. */
+  reopen: z.object({ cycle: z.number().int().min(2), comment: z.string().nullable() }).optional(),
 });
 export type DispatchMessage = z.infer<typeof DispatchMessage>;

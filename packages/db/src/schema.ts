@@ -252,3 +252,37 @@ export const supervisionCases = pgTable(
   },
   (t) => [index('supervision_cases_open_idx').on(t.createdAt).where(sql`resolved_at is null`), index('supervision_cases_ticket_idx').on(t.ticketId)],
 );
+
+/**
+ * 回访: one per reply (`replyEventId`), so a ticket is never asked twice about the same
+ * reply, by phone and survey link together. `completedAt` is set by the one answer that counts.
+ */
+export const callbacks = pgTable(
+  'callbacks',
+  {
+    id: uuid('id').primaryKey(),
+    ticketId: uuid('ticket_id')
+      .notNull()
+      .references(() => tickets.id),
+    replyEventId: uuid('reply_event_id').notNull(),
+    /** The handling cycle asked about: 1, then 2 after the first reopen (重办). */
+    cycle: integer('cycle').notNull(),
+    departmentCode: text('department_code').notNull(),
+    due: ts('due').notNull(),
+    surveyExpiresAt: ts('survey_expires_at').notNull(),
+    /** Unreached phone attempts so far. */
+    attempts: integer('attempts').notNull().default(0),
+    lastAttemptAt: ts('last_attempt_at'),
+    /** rated, reopened or unreachable. */
+    outcome: text('outcome'),
+    completedVia: text('completed_via'),
+    completedAt: ts('completed_at'),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('callbacks_reply_event_key').on(t.replyEventId),
+    index('callbacks_due_idx').on(t.due).where(sql`completed_at is null`),
+    index('callbacks_ticket_idx').on(t.ticketId),
+  ],
+);
+export type CallbackRow = typeof callbacks.$inferSelect;

@@ -50,7 +50,7 @@ t.test('appending events: history, outbox and projection move together; illegal 
   );
 
   const illegal = database.db.transaction((tx) =>
-    appendTicketEvents(tx, names, { id, status: 'answered', version: 2 }, [newTicketEvent(id, 'accepted', { department: 'housing' }, ctx)]),
+    appendTicketEvents(tx, names, { id, status: 'answered', version: 2 }, [newTicketEvent(id, 'accepted', { department: 'housing', acceptDeadline: null }, ctx)]),
   );
   await t.rejects(illegal, { name: 'HotlineError', code: 'illegal_transition' }, 'an illegal step is refused');
 

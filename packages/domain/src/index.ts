@@ -4,3 +4,4 @@ export * from './calendar';
 export * from './deadlines';
 export * from './phone';
 export * from './similarity';
+export * from './callback';

@@ -37,6 +37,10 @@ export type TicketStatus = (typeof ticketStatuses)[number];
 export const replyResults = ['resolved', 'partly', 'unresolved', 'explained'] as const;
 export type ReplyResult = (typeof replyResults)[number];
 
+/** What the citizen says at the callback (回访): solved, partly solved, not solved. */
+export const callbackResolutions = ['resolved', 'partly', 'unresolved'] as const;
+export type CallbackResolution = (typeof callbackResolutions)[number];
+
 export const satisfactionLevels = [
   'very_satisfied',
   'satisfied',

@@ -2,6 +2,7 @@ import { categoryByName, seedRules } from '@hotline/catalogue';
 import type { StreamNames, TicketEvent } from '@hotline/contracts';
 import {
   appendTicketEvents,
+  callbacks,
   insertEvents,
   newTicketEvent,
   ticketNumberCounters,
@@ -186,6 +187,16 @@ export async function seedTicket(database: { db: Db }, names: StreamNames, optio
     ctx,
   );
   const category = categoryFor(department);
+  const dispatch = dispatchStep({ id, type, urgency }, { department, coDepartments: options.coDepartments ?? [] }, ctx);
+  const deadline = (d: Date | null | undefined) => d?.toISOString() ?? null;
+  const replied = newTicketEvent(
+    id,
+    'replied',
+    { department, result: 'resolved', reply: '已现场处理，施工单位已停止夜间施工。', replyDeadline: deadline(dispatch.patch.replyDeadline) },
+    ctx,
+  );
+  const callbackId = uuidv7();
+  const callback = { callbackId, department };
   const steps: Record<SeedStep, () => Step> = {
     triage: () => ({
       events: [newTicketEvent(id, 'triaged', { reason: 'seeded for a test', suggestion: null, modelVersion: null }, ctx)],
@@ -202,24 +213,44 @@ export async function seedTicket(database: { db: Db }, names: StreamNames, optio
       ],
       patch: { categoryCode: category.code, departmentCode: department, confidence: 0.9, modelVersion: 'seed' },
     }),
-    dispatched: () => dispatchStep({ id, type, urgency }, { department, coDepartments: options.coDepartments ?? [] }, ctx),
-    accepted: () => ({ events: [newTicketEvent(id, 'accepted', { department }, ctx)], patch: { acceptedAt: at } }),
+    dispatched: () => dispatch,
+    accepted: () => ({
+      events: [newTicketEvent(id, 'accepted', { department, acceptDeadline: deadline(dispatch.patch.acceptDeadline) }, ctx)],
+      patch: { acceptedAt: at },
+    }),
     returned: () => ({ events: [newTicketEvent(id, 'returned', { department, reason: 'seeded for a test' }, ctx)], patch: {} }),
-    replied: () => ({
-      events: [newTicketEvent(id, 'replied', { department, result: 'resolved', reply: '已现场处理，施工单位已停止夜间施工。' }, ctx)],
+    replied: () => ({ events: [replied], patch: {} }),
+    callback_pending: () => ({
+      events: [newTicketEvent(id, 'callback_due', { ...callback, due: at.toISOString(), surveyExpiresAt: at.toISOString() }, ctx)],
       patch: {},
     }),
-    callback_pending: () => ({ events: [newTicketEvent(id, 'callback_due', { due: at.toISOString() }, ctx)], patch: {} }),
     closed: () => ({
       events: [
-        newTicketEvent(id, 'callback_recorded', { reached: true, resolved: 'resolved', satisfaction: 'satisfied', comment: null }, ctx),
-        newTicketEvent(id, 'closed', { reason: 'rated' }, ctx),
+        newTicketEvent(
+          id,
+          'callback_recorded',
+          { ...callback, via: 'phone', reached: true, resolved: 'resolved', satisfaction: 'satisfied', comment: null, reopenRequested: false },
+          ctx,
+        ),
+        newTicketEvent(id, 'closed', { reason: 'rated', department }, ctx),
       ],
       patch: {},
     }),
-    reopened: () => ({ events: [newTicketEvent(id, 'reopened', { comment: '问题没有解决' }, ctx)], patch: {} }),
+    reopened: () => ({
+      events: [
+        newTicketEvent(
+          id,
+          'callback_recorded',
+          { ...callback, via: 'phone', reached: true, resolved: 'unresolved', satisfaction: 'dissatisfied', comment: '问题没有解决', reopenRequested: true },
+          ctx,
+        ),
+        newTicketEvent(id, 'reopened', { department, comment: '问题没有解决', cycle: 2, supervision: false }, ctx),
+      ],
+      patch: {},
+    }),
   };
   const path = lifeSteps[options.status].map((s) => steps[s]());
+  const outcome = { callback_pending: null, closed: 'rated', reopened: 'reopened' } as Partial<Record<SeedStatus, string | null>>;
 
   await database.db.transaction(async (tx) => {
     await tx.insert(tickets).values(row);
@@ -232,6 +263,21 @@ export async function seedTicket(database: { db: Db }, names: StreamNames, optio
       path.flatMap((s) => s.events),
       Object.assign({}, ...path.map((s) => s.patch)),
     );
+    const done = outcome[options.status];
+    if (done === undefined) return;
+    await tx.insert(callbacks).values({
+      id: callbackId,
+      ticketId: id,
+      replyEventId: replied.id,
+      cycle: 1,
+      departmentCode: department,
+      due: at,
+      surveyExpiresAt: at,
+      outcome: done,
+      completedVia: done ? 'phone' : null,
+      completedAt: done ? at : null,
+      createdAt: at,
+    });
   });
   const [stored] = await database.db.select().from(tickets).where(eq(tickets.id, id));
   if (!stored) throw new Error(`seeded ticket ${id} is missing`);

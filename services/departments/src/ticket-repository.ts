@@ -127,7 +127,8 @@ export class DepartmentTicketRepository {
     const ctx = stamped(context);
     await this.locked(id, department, async (tx, ticket) => {
       requireMain(ticket, department, 'accept (签收) the ticket');
-      await this.append(tx, ticket, [newTicketEvent(id, 'accepted', { department }, ctx)], { acceptedAt: ctx.at });
+      const accepted = newTicketEvent(id, 'accepted', { department, acceptDeadline: ticket.acceptDeadline?.toISOString() ?? null }, ctx);
+      await this.append(tx, ticket, [accepted], { acceptedAt: ctx.at });
     });
   }
 
@@ -256,7 +257,13 @@ export class DepartmentTicketRepository {
         await this.append(tx, ticket, [newTicketEvent(id, 'progressed', { department, note: body.reply, coHandling: true, result: body.result }, ctx)]);
         return 'co';
       }
-      await this.append(tx, ticket, [newTicketEvent(id, 'replied', { department, result: body.result, reply: body.reply }, ctx)]);
+      const replied = newTicketEvent(
+        id,
+        'replied',
+        { department, result: body.result, reply: body.reply, replyDeadline: ticket.replyDeadline?.toISOString() ?? null },
+        ctx,
+      );
+      await this.append(tx, ticket, [replied]);
       await this.withdrawPendingExtension(tx, id, ctx.at);
       return 'main';
     });

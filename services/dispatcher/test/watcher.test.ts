@@ -30,7 +30,7 @@ t.test('warnings and overdue alerts happen once per ticket and deadline, across 
     database.db,
     bus.names,
     onTime.id,
-    [newTicketEvent(onTime.id, 'accepted', { department: 'housing' }, { actor: { role: 'department', id: 'clerk' }, requestId: null, at: FRIDAY_1600 })],
+    [newTicketEvent(onTime.id, 'accepted', { department: 'housing', acceptDeadline: onTime.acceptDeadline!.toISOString() }, { actor: { role: 'department', id: 'clerk' }, requestId: null, at: FRIDAY_1600 })],
     { acceptedAt: FRIDAY_1600 },
   );
 
