@@ -7,3 +7,4 @@ export * from './catalogue';
 export * from './departments-http';
 export * from './dispatcher-http';
 export * from './duplicates-http';
+export * from './callback-http';
