@@ -49,6 +49,7 @@ export async function buildDispatcherApp(config: DispatcherConfig, logger?: Logg
   await app.register(supervisionRoutes);
 
   let consumer: RunningConsumer | null = null;
+  let reopenedConsumer: RunningConsumer | null = null;
   app.addHook('onReady', async () => {
     await ensureDepartmentConsumers(app.bus, app.db);
     consumer = await startConsumer(app.bus, {
@@ -64,11 +65,23 @@ export async function buildDispatcherApp(config: DispatcherConfig, logger?: Logg
       logger: app.log,
       concurrency: DISPATCH_CONCURRENCY,
     });
+    reopenedConsumer = await startConsumer(app.bus, {
+      stream: app.names.tickets,
+      durable: 'dispatcher-reopened',
+      filterSubjects: [app.names.ticketSubject('reopened')],
+      parse: (data) => {
+        const event = parseTicketEvent(data);
+        if (event.type !== 'reopened') throw new Error(`unexpected ${event.type} event`);
+        return event as TicketEvent<'reopened'>;
+      },
+      handle: (event) => dispatcher.dispatchReopened(event),
+      logger: app.log,
+    });
     timer.start();
   });
   app.addHook('preClose', async () => {
     await timer.stop();
-    await consumer?.stop();
+    await Promise.all([consumer?.stop(), reopenedConsumer?.stop()]);
   });
   return app;
 }

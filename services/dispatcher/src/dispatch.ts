@@ -110,8 +110,23 @@ export class Dispatcher {
   }
 
   /**
-   * An agent's dispatch. A ticket with an open `returned_twice` case is a manager's call,
-   * and dispatching it closes that case.
+   * 重办: a reopened ticket goes back to the department that replied, with fresh deadlines
+   * and the citizen's comment. Past the reopen limit it waits for a manager (督办) instead.
+   */
+  async dispatchReopened(event: TicketEvent<'reopened'>): Promise<void> {
+    if (event.data.supervision) return;
+    await this.deps.db.transaction(async (tx) => {
+      const [ticket] = await tx.select().from(tickets).where(eq(tickets.id, event.ticketId)).for('update');
+      if (!ticket || ticket.status !== 'reopened') return;
+      const reopen = { cycle: event.data.cycle, comment: event.data.comment };
+      const choice = { department: event.data.department, coDepartments: ticket.coDepartments };
+      await this.dispatch(tx, ticket, choice, { actor: system, requestId: event.requestId }, reopen);
+    });
+  }
+
+  /**
+   * An agent's dispatch. A ticket with an open `returned_twice` or `reopen_limit` case is a
+   * manager's call, and dispatching it closes that case.
    */
   async dispatchByHand(id: string, choice: DispatchChoice, principal: Principal, requestId: string): Promise<TicketRow> {
     await this.deps.db.transaction(async (tx) => {
@@ -121,8 +136,12 @@ export class Dispatcher {
       if (returnedTwice.length > 0 && !supervisors.includes(principal.role)) {
         throw new HotlineError('forbidden', 'this ticket was returned twice by the same department; a manager must dispatch it (督办)');
       }
+      const reopenLimit = await openCaseIds(tx, id, 'reopen_limit');
+      if (reopenLimit.length > 0 && !supervisors.includes(principal.role)) {
+        throw new HotlineError('forbidden', 'the citizen asked to reopen this ticket past the reopen limit; a manager must dispatch it (督办)');
+      }
       const at = await this.dispatch(tx, ticket, choice, { actor: { role: principal.role, id: principal.keyId }, requestId });
-      await resolveCases(tx, returnedTwice, principal.keyId, at);
+      await resolveCases(tx, [...returnedTwice, ...reopenLimit], principal.keyId, at);
     });
     const [row] = await this.deps.db.select().from(tickets).where(eq(tickets.id, id));
     if (!row) throw notFound('ticket');
@@ -130,7 +149,7 @@ export class Dispatcher {
   }
 
   /** Routes, sets the deadlines and appends `dispatched` with one message per department; returns the dispatch time. */
-  private async dispatch(tx: Tx, ticket: TicketRow, choice: DispatchChoice, ctx: EventContext): Promise<Date> {
+  private async dispatch(tx: Tx, ticket: TicketRow, choice: DispatchChoice, ctx: EventContext, reopen?: DispatchMessage['reopen']): Promise<Date> {
     const chosenCategory = choice.category === undefined ? undefined : resolveCategory(choice.category);
     if (chosenCategory === null) {
       throw invalid([{ field: 'category', message: `"${choice.category}" is not a taxonomy code or first-level name` }]);
@@ -150,7 +169,9 @@ export class Dispatcher {
 
     const category = chosenCategory ?? (ticket.categoryCode ? resolveCategory(ticket.categoryCode) : null);
     const place = locateTicket({ district: ticket.district, street: ticket.street }, `${ticket.title}\n${ticket.content}`);
-    const route = await this.route(tx, ticket, choice, category, place);
+    const chosen = await this.route(tx, ticket, choice, category, place);
+    // 重办 goes back by the same route, so the ticket keeps the catalogue version that chose it.
+    const route = reopen ? { ...chosen, catalogueVersion: ticket.catalogueVersion } : chosen;
     const co = [...new Set(route.co)].filter((c) => c !== route.main);
     const routed = await this.departmentsByCode(tx, [route.main, ...co]);
     const missing = [route.main, ...co].filter((c) => !routed.has(c));
@@ -189,7 +210,7 @@ export class Dispatcher {
     const messages: OutboxMessage[] = [route.main, ...co].map((code, i) => ({
       id: uuidv7(),
       subject: this.deps.names.dispatchSubject(code),
-      payload: dispatchMessage(summary, event, code, i === 0 ? 'main' : 'co', routed.get(code) === true),
+      payload: { ...dispatchMessage(summary, event, code, i === 0 ? 'main' : 'co', routed.get(code) === true), ...(reopen ? { reopen } : {}) },
     }));
     await appendTicketEvents(tx, this.deps.names, { id: ticket.id, status, version: ticket.version }, [event], patch, messages);
     return at;

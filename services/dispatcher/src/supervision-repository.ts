@@ -3,7 +3,7 @@ import { supervisionCases, tickets, type Db, type Tx } from '@hotline/db';
 import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 
 /** 督办 reasons this service creates or acts on. */
-export type SupervisionReason = 'overdue_accept' | 'overdue_reply' | 'returned_twice';
+export type SupervisionReason = 'overdue_accept' | 'overdue_reply' | 'returned_twice' | 'reopen_limit';
 
 /** Ids of a ticket's open cases for one reason. */
 export async function openCaseIds(tx: Tx, ticketId: string, reason: SupervisionReason): Promise<string[]> {
