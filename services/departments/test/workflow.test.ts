@@ -21,7 +21,11 @@ t.test('accept (签收), progress and reply (办结反馈): history, projection 
   t.equal(accept.json().status, 'accepted');
   t.ok(accept.json().acceptedAt, 'acceptedAt is set');
   const acceptedEvent = accept.json().history.at(-1);
-  t.match(acceptedEvent, { type: 'accepted', actor: { role: 'department' }, data: { department: 'housing' } });
+  t.match(acceptedEvent, {
+    type: 'accepted',
+    actor: { role: 'department' },
+    data: { department: 'housing', acceptDeadline: ticket.acceptDeadline?.toISOString() },
+  });
 
   const progress = await app.inject({ method: 'POST', url: `/v1/tickets/${ticket.id}/progress`, headers: housing, payload: { note: '已派执法队员现场核查' } });
   t.equal(progress.statusCode, 201, progress.body);
@@ -43,7 +47,12 @@ t.test('accept (签收), progress and reply (办结反馈): history, projection 
   t.equal(event.requestId, 'req-reply-1', 'the request id travels into the event');
   t.equal(event.actor.role, 'department');
   t.equal(event.id, reply.json().history.at(-1).id, 'the stream carries the history row');
-  if (event.type === 'replied') t.same(event.data, { department: 'housing', result: 'resolved', reply: '经核查，施工单位已停止夜间施工，并承诺整改。' });
+  if (event.type === 'replied') t.same(event.data, {
+        department: 'housing',
+        result: 'resolved',
+        reply: '经核查，施工单位已停止夜间施工，并承诺整改。',
+        replyDeadline: ticket.replyDeadline?.toISOString(),
+      });
 });
 
 t.test('illegal steps are a 409 and leave the ticket as it was', async (t) => {
