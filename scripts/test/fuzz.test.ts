@@ -4,6 +4,7 @@
  * a service answers with a status below 500 and the one JSON error shape, a refused request
  * stores nothing, and a department key never sees another department's ticket.
  */
+import { buildCallbackApp, loadCallbackConfig } from '@hotline/callback';
 import { buildClassifierApp, loadClassifierConfig } from '@hotline/classifier-service';
 import { buildDepartmentsApp, loadDepartmentsConfig } from '@hotline/departments';
 import { buildDispatcherApp, loadDispatcherConfig } from '@hotline/dispatcher';
@@ -60,7 +61,7 @@ const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
 const knownFields = [
   'channel', 'type', 'urgency', 'caller', 'title', 'content', 'location', 'note', 'service', 'answer', 'reply', 'into',
   'category', 'text', 'reason', 'until', 'approve', 'result', 'department', 'coDepartments', 'rules', 'phone', 'name',
-  'district', 'street', 'address', 'latitude', 'longitude', 'anonymous',
+  'district', 'street', 'address', 'latitude', 'longitude', 'anonymous', 'reached', 'resolved', 'satisfaction', 'comment', 'reopen',
 ];
 const deepJson = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
 
@@ -95,7 +96,7 @@ const authorization = fc.oneof(
   },
 );
 
-const queryKeys = ['status', 'type', 'channel', 'department', 'district', 'callerPhone', 'createdFrom', 'createdTo', 'q', 'cursor', 'limit', 'from', 'to'];
+const queryKeys = ['status', 'type', 'channel', 'department', 'district', 'callerPhone', 'createdFrom', 'createdTo', 'q', 'cursor', 'limit', 'from', 'to', 'overdue'];
 const query = fc.dictionary(fc.oneof(fc.constantFrom(...queryKeys), hostileString), fc.oneof(hostileString, hostileNumber.map(String)), { maxKeys: 5 });
 
 interface Route {
@@ -143,6 +144,7 @@ t.test('hostile requests at every route of every service', async (t) => {
     classifier: await buildClassifierApp(loadClassifierConfig(env), testLogger),
     dispatcher: await buildDispatcherApp(loadDispatcherConfig({ ...env, WATCH_INTERVAL_MS: '3600000' }), testLogger),
     departments: await buildDepartmentsApp(loadDepartmentsConfig(env), testLogger),
+    callback: await buildCallbackApp(loadCallbackConfig(env), testLogger),
   };
   for (const app of Object.values(apps)) {
     cleanup.teardown(() => app.close());
@@ -151,7 +153,7 @@ t.test('hostile requests at every route of every service', async (t) => {
 
   const ids: string[] = [];
   for (const department of departmentsSeen) {
-    for (const status of ['dispatched', 'accepted', 'replied'] as const) {
+    for (const status of ['dispatched', 'accepted', 'replied', 'callback_pending'] as const) {
       ids.push((await seedTicket(database, bus.names, { status, department })).id);
     }
   }
@@ -174,6 +176,7 @@ t.test('hostile requests at every route of every service', async (t) => {
       (select count(*) from classification_corrections)::int as corrections,
       (select count(*) from idempotency_keys)::int as keys,
       (select count(*) from extension_requests)::int as extensions,
+      (select count(*) from callbacks where completed_at is not null or attempts > 0)::int as callbacks_answered,
       (select count(*) from tickets)::int as tickets`;
     return row;
   };
@@ -234,6 +237,22 @@ t.test('hostile requests at every route of every service', async (t) => {
     );
     t.pass(`${service}: ${routes.length} routes, ${RUNS_PER_SERVICE} hostile requests, no 5xx`);
   }
+  // The citizens' survey links: forged and hostile tokens get a page, never a 5xx, and record nothing.
+  const survey = fc.record({ token: fc.oneof(hostileString.map(encoded), fc.string({ minLength: 46, maxLength: 46 }).map(encoded)), contentType, body });
+  await fc.assert(
+    fc.asyncProperty(survey, fc.boolean(), async (r, post) => {
+      requests++;
+      const before = await storedCounts();
+      const headers: Record<string, string> = r.contentType === undefined ? {} : { 'content-type': r.contentType };
+      const payload = typeof r.body === 'string' || Buffer.isBuffer(r.body) ? r.body : JSON.stringify(r.body);
+      const res = await apps.callback!.inject({ method: post ? 'POST' : 'GET', url: `/s/${r.token}`, headers, ...(post ? { payload } : {}) });
+      statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
+      if (res.statusCode >= 500 || res.statusCode < 400) throw new Error(`survey /s/${r.token}: ${res.statusCode} ${res.body.slice(0, 200)}`);
+      if (JSON.stringify(await storedCounts()) !== JSON.stringify(before)) throw new Error(`survey /s/${r.token} stored something`);
+    }),
+    { numRuns: RUNS_PER_SERVICE },
+  );
+  t.pass(`survey links: ${RUNS_PER_SERVICE} hostile requests, no 5xx, nothing stored`);
   const answered = [...statuses].sort(([a], [b]) => a - b).map(([status, n]) => `${status}×${n}`);
   t.comment(`fuzz: ${requests} requests in all, none answered 5xx; answers ${answered.join(' ')}`);
 });

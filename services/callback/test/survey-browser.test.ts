@@ -24,7 +24,7 @@ t.test('a citizen rates the reply on a phone-sized screen with a few taps', asyn
   t.equal(opened?.status(), 200);
   t.equal(await page.title(), '办理结果满意度评价 - 12345政务服务便民热线');
   t.ok(await page.getByText(ticket.number).isVisible(), 'the ticket number is shown');
-  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  const width = await page.evaluate<number>('document.documentElement.scrollWidth');
   t.ok(width <= 375, `fits the screen without sideways scrolling (${width}px)`);
   mkdirSync(screenshots, { recursive: true });
   await page.screenshot({ path: join(screenshots, 'survey.png'), fullPage: true });
