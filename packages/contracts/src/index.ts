@@ -8,3 +8,4 @@ export * from './departments-http';
 export * from './dispatcher-http';
 export * from './duplicates-http';
 export * from './callback-http';
+export * from './stats-http';

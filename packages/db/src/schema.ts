@@ -286,3 +286,69 @@ export const callbacks = pgTable(
   ],
 );
 export type CallbackRow = typeof callbacks.$inferSelect;
+
+// Appended with the statistics block; an import is hoisted wherever it stands.
+import { date } from 'drizzle-orm/pg-core';
+
+/*
+ * Statistics summaries (services/stats): one row per Beijing day and dimensions, holding
+ * the same counts the stats service computes live from ticket_events, so a month is a sum
+ * of a few thousand rows. Rebuilt day by day; `stats_summary_days` says which days are kept.
+ */
+const statsCount = (name: string) => integer(name).notNull().default(0);
+
+/** Counts of one Beijing day's events, by department, first-level category, district and channel ('' = none). */
+export const statsDaily = pgTable(
+  'stats_daily',
+  {
+    day: date('day', { mode: 'string' }).notNull(),
+    department: text('department').notNull(),
+    category: text('category').notNull(),
+    district: text('district').notNull(),
+    channel: text('channel').notNull(),
+    received: statsCount('received'),
+    dispatchedTickets: statsCount('dispatched_tickets'),
+    answered: statsCount('answered'),
+    transferred: statsCount('transferred'),
+    merged: statsCount('merged'),
+    dispatches: statsCount('dispatches'),
+    accepted: statsCount('accepted'),
+    acceptedOnTime: statsCount('accepted_on_time'),
+    replied: statsCount('replied'),
+    repliedOnTime: statsCount('replied_on_time'),
+    returns: statsCount('returns'),
+    reopens: statsCount('reopens'),
+    overdue: statsCount('overdue'),
+    callbacks: statsCount('callbacks'),
+    resolved: statsCount('resolved'),
+    partlyResolved: statsCount('partly_resolved'),
+    unresolved: statsCount('unresolved'),
+    verySatisfied: statsCount('very_satisfied'),
+    satisfied: statsCount('satisfied'),
+    basicallySatisfied: statsCount('basically_satisfied'),
+    dissatisfied: statsCount('dissatisfied'),
+    veryDissatisfied: statsCount('very_dissatisfied'),
+    unreachable: statsCount('unreachable'),
+    unreachedAttempts: statsCount('unreached_attempts'),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.department, t.category, t.district, t.channel] })],
+);
+
+/** Minutes from dispatch to accept (签收) and to reply (办结), two significant figures, counted per day and department. */
+export const statsDailyDurations = pgTable(
+  'stats_daily_durations',
+  {
+    day: date('day', { mode: 'string' }).notNull(),
+    department: text('department').notNull(),
+    kind: text('kind').notNull(),
+    minutes: integer('minutes').notNull(),
+    count: integer('count').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.department, t.kind, t.minutes] })],
+);
+
+/** The days whose summary rows are kept, and when each was last computed. */
+export const statsSummaryDays = pgTable('stats_summary_days', {
+  day: date('day', { mode: 'string' }).primaryKey(),
+  computedAt: ts('computed_at').notNull(),
+});

@@ -1,0 +1,131 @@
+import { counterColumns, durationRows, factRows, type Sql } from './facts';
+import { addDays, beijingToday, daysOf, periodOf } from './periods';
+
+/** What the summary needs of a logger (pino's or Fastify's). */
+export interface Log {
+  info(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+
+/** Catch-up works in runs of at most this many days: one transaction each, short enough not to hold locks long. */
+const CHUNK_DAYS = 7;
+
+/**
+ * Keeps the summary tables: recomputes whole days from the events (the same fact rows the
+ * live figures use), replacing what was there, so a recount changes nothing.
+ */
+export class SummaryRefresher {
+  constructor(
+    private readonly sql: Sql,
+    private readonly logger: Log,
+  ) {}
+
+  /** Recomputes the days from `from` to `to` (Beijing dates), in runs of a week. */
+  async refresh(from: string, to: string): Promise<number> {
+    const days = daysOf(from, to);
+    for (let i = 0; i < days.length; i += CHUNK_DAYS) {
+      const run = days.slice(i, i + CHUNK_DAYS);
+      await this.refreshRun(run[0] as string, run.at(-1) as string);
+    }
+    return days.length;
+  }
+
+  private async refreshRun(from: string, to: string): Promise<void> {
+    const { start, end } = periodOf(from, to);
+    await this.sql.begin(async (tx) => {
+      const sql = tx as unknown as Sql;
+      // Replicas refreshing at once would each delete the other's rows; one at a time.
+      await sql`select pg_advisory_xact_lock(hashtext('hotline-stats-summary'))`;
+      await sql`delete from stats_daily where day between ${from} and ${to}`;
+      await sql`delete from stats_daily_durations where day between ${from} and ${to}`;
+      await sql`insert into stats_daily (day, department, category, district, channel, ${sql.unsafe(counterColumns.join(', '))})
+        select * from (${factRows(sql, start, end)}) f`;
+      await sql`insert into stats_daily_durations (day, department, kind, minutes, count)
+        select * from (${durationRows(sql, start, end)}) d`;
+      await sql`insert into stats_summary_days (day, computed_at)
+        select d::date, now() from generate_series(${from}::date, ${to}::date, interval '1 day') d
+        on conflict (day) do update set computed_at = excluded.computed_at`;
+    });
+  }
+
+  /** Days from the first ticket to `today` that have no summary yet. */
+  async missingDays(today: string): Promise<string[]> {
+    const [first] = await this.sql<{ day: string | null }[]>`
+      select to_char(min(created_at) at time zone 'Asia/Shanghai', 'YYYY-MM-DD') as day from tickets`;
+    if (!first?.day) return [];
+    const kept = await this.sql<{ day: string }[]>`
+      select to_char(day, 'YYYY-MM-DD') as day from stats_summary_days where day between ${first.day} and ${today}`;
+    const have = new Set(kept.map((k) => k.day));
+    return daysOf(first.day, today).filter((d) => !have.has(d));
+  }
+
+  /** Computes every missing day, run by run of consecutive days. */
+  async catchUp(today: string): Promise<number> {
+    const missing = await this.missingDays(today);
+    let i = 0;
+    while (i < missing.length) {
+      let j = i;
+      while (j + 1 < missing.length && missing[j + 1] === addDays(missing[j] as string, 1)) j += 1;
+      await this.refresh(missing[i] as string, missing[j] as string);
+      i = j + 1;
+    }
+    return missing.length;
+  }
+}
+
+/**
+ * Recomputes the most recent days (today and yesterday by default) on a timer, after
+ * catching up the days missed while the service was down. Events of older days do not
+ * arrive any more; a ticket re-categorised long after is recounted with POST /v1/stats/summary.
+ */
+export class SummaryTimer {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly refresher: SummaryRefresher,
+    private readonly options: { intervalMs: number; recentDays: number; now: () => Date; logger: Log },
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.running = this.firstRun();
+  }
+
+  private async firstRun(): Promise<void> {
+    try {
+      const today = beijingToday(this.options.now());
+      const days = await this.refresher.catchUp(today);
+      if (days > 0) this.options.logger.info({ days }, 'statistics summary caught up');
+    } catch (err) {
+      this.options.logger.error({ err }, 'statistics summary catch-up failed');
+    }
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.stopped || this.options.intervalMs <= 0) return;
+    this.timer = setTimeout(() => {
+      this.running = this.tick().finally(() => this.schedule());
+    }, this.options.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Recomputes the recent days once. */
+  async tick(): Promise<void> {
+    const today = beijingToday(this.options.now());
+    try {
+      await this.refresher.refresh(addDays(today, 1 - this.options.recentDays), today);
+    } catch (err) {
+      this.options.logger.error({ err }, 'statistics summary refresh failed');
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+}
