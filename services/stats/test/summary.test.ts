@@ -1,0 +1,68 @@
+import { seedTicket, sleep } from '@hotline/testkit';
+import t from 'tap';
+import { generateMarch } from './fixtures';
+import { bj, buildTestStats, generateTicket, manager, step as s } from './helper';
+
+/** The summary tables give the figures the events give, and the timer keeps them fresh. */
+const today = new Date('2026-03-31T15:00:00+08:00');
+const { app, database } = await buildTestStats(t, { now: () => today, env: { STATS_REFRESH_INTERVAL_MS: '100' } });
+
+const get = async (url: string) => {
+  const res = await app.inject({ method: 'GET', url, headers: manager });
+  if (res.statusCode !== 200) throw new Error(`${url}: ${res.statusCode} ${res.body}`);
+  const { source: _source, ...rest } = res.json();
+  return rest;
+};
+
+const queries = [
+  'overview?from=2026-03-01&to=2026-03-31',
+  'overview?from=2026-03-01&to=2026-03-31&department=housing',
+  'overview?from=2026-03-01&to=2026-03-31&channel=web',
+  'departments?from=2026-03-01&to=2026-03-31',
+  'departments?from=2026-03-10&to=2026-03-31&district=A1%E5%8C%BA',
+  'trend?from=2026-02-01&to=2026-03-31&granularity=week',
+];
+
+async function sameAsLive(t: { same(a: unknown, b: unknown, m: string): unknown }, label: string) {
+  for (const q of queries) t.same(await get(`/v1/stats/${q}&source=summary`), await get(`/v1/stats/${q}&source=live`), `${label}: ${q}`);
+}
+
+t.test('the summary is caught up at start, and equals the live count', async (t) => {
+  await generateMarch(database.db);
+  // Tickets written the way the services write them, through the testkit.
+  for (const status of ['closed', 'reopened', 'returned', 'callback_pending'] as const) {
+    await seedTicket(database, app.names, { status, now: new Date(bj('2026-03-30 10:00')) });
+  }
+  // The app started before these tickets existed: its first run found nothing; a restart catches up.
+  await app.statsSummary.refresh('2026-02-01', '2026-03-31');
+  const live = await get('/v1/stats/overview?from=2026-03-01&to=2026-03-31&source=live');
+  t.equal(live.volumes.received, 15);
+  await sameAsLive(t, 'after the catch-up');
+  const auto = await app.inject({ method: 'GET', url: '/v1/stats/overview?from=2026-03-01&to=2026-03-31', headers: manager });
+  t.same(auto.json().source.liveDays, 0, 'the summary answers by default');
+});
+
+t.test("the timer recounts today's rows", async (t) => {
+  const before = (await get('/v1/stats/overview?from=2026-03-31&to=2026-03-31&source=summary')).volumes.received;
+  await generateTicket(database.db, {
+    at: bj('2026-03-31 14:00'),
+    department: 'housing',
+    steps: [s.dispatched('2026-03-31 14:05', 'housing', '2026-03-31 16:05', '2026-04-14 17:30'), s.accepted('2026-03-31 14:10', 'housing', '2026-03-31 16:05')],
+  });
+  const until = Date.now() + 10_000;
+  while ((await get('/v1/stats/overview?from=2026-03-31&to=2026-03-31&source=summary')).volumes.received === before && Date.now() < until) await sleep(50);
+  t.equal((await get('/v1/stats/overview?from=2026-03-31&to=2026-03-31&source=summary')).volumes.received, before + 1);
+  await sameAsLive(t, 'after the tick');
+});
+
+t.test('days without summary rows are counted live, and a rebuild recounts a period', async (t) => {
+  await database.sql`delete from stats_summary_days where day between '2026-03-10' and '2026-03-20'`;
+  await database.sql`delete from stats_daily where day between '2026-03-10' and '2026-03-20'`;
+  const res = await app.inject({ method: 'GET', url: '/v1/stats/overview?from=2026-03-01&to=2026-03-31', headers: manager });
+  t.same(res.json().source, { ...res.json().source, summaryDays: 20, liveDays: 11 });
+  const { source: _s, ...mixed } = res.json();
+  t.same(mixed, await get('/v1/stats/overview?from=2026-03-01&to=2026-03-31&source=live'), 'summary days and live days together');
+  const rebuilt = await app.inject({ method: 'POST', url: '/v1/stats/summary', headers: { authorization: 'Bearer dev-admin' }, payload: { from: '2026-03-10', to: '2026-03-20' } });
+  t.same(rebuilt.json(), { days: 11 });
+  await sameAsLive(t, 'after the rebuild');
+});
