@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ARTIFACT_FORMAT, IDF_SCALE, decodeBase64, type ModelArtifact } from './artifact';
-import { charGramKey, vectorise, type FeatureSpec, type Vocabulary } from './features';
+import { CharGramIndex, charGramKey, vectorise, type FeatureSpec, type Vocabulary } from './features';
 import { contentWords, ticketText } from './text';
 
 export interface RankedCategory {
@@ -39,7 +39,7 @@ export class Model {
     this.spec = artifact.features;
     const charTerms = artifact.charTerms ? artifact.charTerms.split('\n') : [];
     const wordTerms = artifact.wordTerms ? artifact.wordTerms.split('\n') : [];
-    const charIndex = new Map(charTerms.map((term, i) => [charGramKey(term), i]));
+    const charIndex = new CharGramIndex(charTerms.map((term) => charGramKey(term)));
     const wordIndex = new Map(wordTerms.map((term, i) => [term, charTerms.length + i]));
     const features = charTerms.length + wordTerms.length;
     const idfBytes = decodeBase64(artifact.idf);

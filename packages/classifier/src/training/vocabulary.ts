@@ -9,7 +9,12 @@ export interface VocabularyOptions {
 }
 
 /** Builds the vocabulary and smoothed IDF, ln((1 + n) / (1 + df)) + 1, from training documents only. */
-export function fitVocabulary(docs: readonly (readonly string[])[], spec: FeatureSpec, options: VocabularyOptions): Vocabulary {
+/** A vocabulary being built: its character index is a Map, whose keys are the terms in order. */
+export interface TrainingVocabulary extends Vocabulary {
+  charIndex: Map<number, number>;
+}
+
+export function fitVocabulary(docs: readonly (readonly string[])[], spec: FeatureSpec, options: VocabularyOptions): TrainingVocabulary {
   // One map per view holding df × 2^20 + (last document + 1): counting each term once per
   // document without a per-document Set, which over ~10^6 distinct n-grams is most of the cost.
   const charDf = new Map<number, number>();
@@ -48,7 +53,7 @@ export function fitVocabulary(docs: readonly (readonly string[])[], spec: Featur
 }
 
 /** The vocabulary's terms in feature order, as stored in the artifact. */
-export function vocabularyTerms(vocabulary: Vocabulary): { charTerms: string[]; wordTerms: string[] } {
+export function vocabularyTerms(vocabulary: TrainingVocabulary): { charTerms: string[]; wordTerms: string[] } {
   return { charTerms: [...vocabulary.charIndex.keys()].map(charGramText), wordTerms: [...vocabulary.wordIndex.keys()] };
 }
 
