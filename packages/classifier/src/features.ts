@@ -121,14 +121,25 @@ export interface Vocabulary {
   firstWordFeature: number;
 }
 
+// Term counts of the row being vectorised, indexed by feature and zeroed again after each
+// row: cheaper than a Map per row. Vectorising is synchronous, so one scratch space serves all.
+let scratch = { counts: new Float32Array(0), touched: new Int32Array(0) };
+function scratchFor(features: number) {
+  if (scratch.counts.length < features) scratch = { counts: new Float32Array(features), touched: new Int32Array(features) };
+  return scratch;
+}
+
 /**
  * Turns content words into an L2-normalised TF-IDF row with sublinear tf (1 + ln tf), which
  * keeps long, repetitive complaints from drowning their few telling terms.
  */
 export function vectorise(words: readonly string[], spec: FeatureSpec, vocab: Vocabulary): SparseVector {
-  const counts = new Map<number, number>();
+  const { counts, touched } = scratchFor(vocab.idf.length);
+  let size = 0;
   const add = (i: number | undefined) => {
-    if (i !== undefined) counts.set(i, (counts.get(i) ?? 0) + 1);
+    if (i === undefined) return;
+    if (counts[i] === 0) touched[size++] = i;
+    counts[i] = (counts[i] as number) + 1;
   };
   forEachTerm(
     words,
@@ -136,18 +147,17 @@ export function vectorise(words: readonly string[], spec: FeatureSpec, vocab: Vo
     (key) => add(vocab.charIndex.get(key)),
     (term) => add(vocab.wordIndex.get(term)),
   );
-  const indices = new Int32Array(counts.size);
-  const values = new Float32Array(counts.size);
+  const indices = touched.slice(0, size);
+  const values = new Float32Array(size);
   let charNorm = 0;
   let wordNorm = 0;
-  let j = 0;
-  for (const [i, c] of counts) {
-    const v = (1 + Math.log(c)) * (vocab.idf[i] as number);
-    indices[j] = i;
+  for (let j = 0; j < size; j++) {
+    const i = indices[j] as number;
+    const v = (1 + Math.log(counts[i] as number)) * (vocab.idf[i] as number);
+    counts[i] = 0;
     values[j] = v;
     if (i < vocab.firstWordFeature) charNorm += v * v;
     else wordNorm += v * v;
-    j++;
   }
   const charScale = charNorm > 0 ? spec.charWeight / Math.sqrt(charNorm) : 0;
   const wordScale = wordNorm > 0 ? spec.wordWeight / Math.sqrt(wordNorm) : 0;
