@@ -1,0 +1,64 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import t from 'tap';
+import { generateMarch } from './fixtures';
+import { buildTestStats } from './helper';
+
+const screenshots = join(import.meta.dirname, '..', '..', '..', '.data', 'screenshots');
+
+t.test('the dashboard loads with data, and the department filter changes the figures', async (t) => {
+  const { app, database } = await buildTestStats(t, { now: () => new Date('2026-04-15T10:00:00+08:00') });
+  await generateMarch(database.db);
+  await app.statsSummary.refresh('2026-03-01', '2026-03-31');
+  const address = await app.listen({ host: '127.0.0.1', port: 0 });
+
+  const plain = await app.inject({ method: 'GET', url: '/dashboard' });
+  t.equal(plain.statusCode, 200, 'the page itself is public');
+  t.match(plain.headers['content-type'], /text\/html/);
+  const echarts = await app.inject({ method: 'GET', url: '/dashboard/echarts.min.js' });
+  t.equal(echarts.statusCode, 200, 'ECharts is served by the service');
+
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+  t.teardown(() => browser.close());
+  const page = await browser.newPage({ viewport: { width: 1440, height: 1100 } });
+  const outside: string[] = [];
+  page.on('request', (r) => {
+    if (!r.url().startsWith(address) && !r.url().startsWith('blob:') && !r.url().startsWith('data:')) outside.push(r.url());
+  });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+
+  await page.goto(`${address}/dashboard?key=dev-manager&from=2026-03-01&to=2026-03-31`);
+  await page.waitForSelector('body[data-state="loaded"]');
+  t.equal(await page.title(), '12345热线 统计看板');
+  t.equal(await page.textContent('#received'), '11');
+  t.equal(await page.textContent('#rate-accept'), '75.00%');
+  t.equal(await page.textContent('#rate-accept-parts'), '分子/分母 6 / 8');
+  t.equal(await page.textContent('#rate-reply'), '83.33%');
+  t.equal(await page.textContent('#rate-resolution'), '60.00%');
+  t.equal(await page.textContent('#rate-satisfaction'), '60.00%');
+  t.equal(await page.textContent('#score'), '52.00');
+  const firstRow = await page.locator('#ranking-table tbody tr').first().locator('td').allTextContents();
+  t.same(firstRow.slice(0, 3), ['1', '市城市管理局', '65']);
+  t.ok((await page.locator('#overdue-table tbody tr').count()) >= 0);
+  t.ok(await page.locator('#trend-chart canvas').count(), 'the trend chart is drawn');
+  t.ok(await page.locator('#category-chart canvas').count(), 'the category chart is drawn');
+  mkdirSync(screenshots, { recursive: true });
+  await page.screenshot({ path: join(screenshots, 'stats-dashboard.png'), fullPage: true });
+
+  await page.selectOption('#department', 'housing');
+  await page.waitForSelector('body[data-state="loaded"]');
+  await page.waitForFunction(() => document.querySelector('#rate-accept')?.textContent === '66.67%');
+  t.equal(await page.textContent('#rate-accept-parts'), '分子/分母 4 / 6', 'housing alone');
+  t.equal(await page.textContent('#rate-satisfaction'), '75.00%');
+  t.equal(await page.textContent('#received'), '4');
+  await page.screenshot({ path: join(screenshots, 'stats-dashboard-housing.png'), fullPage: true });
+
+  await page.goto(`${address}/dashboard?key=wrong&from=2026-03-01&to=2026-03-31`);
+  await page.waitForSelector('body[data-state="error"]');
+  t.match(await page.textContent('#status'), /加载失败/, 'a bad key is shown, not hidden');
+
+  t.same(errors, [], 'no script errors');
+  t.same(outside, [], 'nothing is fetched from outside the service');
+});
