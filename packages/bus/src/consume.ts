@@ -18,8 +18,36 @@ export interface RunningConsumer {
   stop(): Promise<void>;
 }
 
-/** Creates (or updates) a durable pull consumer with explicit acks. Idempotent. */
-export async function ensureConsumer(bus: Bus, spec: Pick<ConsumerSpec<unknown>, 'stream' | 'durable' | 'filterSubjects' | 'ackWaitMs'>) {
+/** JetStream answers these while a cluster elects leaders or a node restarts; asking again helps. */
+function isTransient(err: unknown): boolean {
+  return err instanceof Error && /temporarily unavailable|timeout|TIMEOUT|no responders|leader|not available/i.test(err.message);
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Creates (or updates) a durable pull consumer with explicit acks. Idempotent. Retries for
+ * up to `retryForMs` while JetStream is briefly unavailable (a service starting while NATS
+ * restarts must wait for it, not exit).
+ */
+export async function ensureConsumer(
+  bus: Bus,
+  spec: Pick<ConsumerSpec<unknown>, 'stream' | 'durable' | 'filterSubjects' | 'ackWaitMs'>,
+  retryForMs = 60_000,
+) {
+  const until = Date.now() + retryForMs;
+  for (let wait = 250; ; wait = Math.min(wait * 2, 5_000)) {
+    try {
+      await putConsumer(bus, spec);
+      return;
+    } catch (err) {
+      if (!isTransient(err) || Date.now() + wait > until) throw err;
+      await sleep(wait);
+    }
+  }
+}
+
+async function putConsumer(bus: Bus, spec: Pick<ConsumerSpec<unknown>, 'stream' | 'durable' | 'filterSubjects' | 'ackWaitMs'>) {
   const config = {
     durable_name: spec.durable,
     ack_policy: AckPolicy.Explicit,
