@@ -352,3 +352,67 @@ export const statsSummaryDays = pgTable('stats_summary_days', {
   day: date('day', { mode: 'string' }).primaryKey(),
   computedAt: ts('computed_at').notNull(),
 });
+
+/**
+ * Roll-ups of stats_daily, written with it: the counts per day and department alone, and
+ * the category, district and channel mix of the tickets received, so a month without
+ * those filters sums a few hundred rows instead of every combination.
+ */
+export const statsDailyDepartments = pgTable(
+  'stats_daily_departments',
+  {
+    day: date('day', { mode: 'string' }).notNull(),
+    department: text('department').notNull(),
+    received: statsCount('received'),
+    dispatchedTickets: statsCount('dispatched_tickets'),
+    answered: statsCount('answered'),
+    transferred: statsCount('transferred'),
+    merged: statsCount('merged'),
+    dispatches: statsCount('dispatches'),
+    accepted: statsCount('accepted'),
+    acceptedOnTime: statsCount('accepted_on_time'),
+    replied: statsCount('replied'),
+    repliedOnTime: statsCount('replied_on_time'),
+    returns: statsCount('returns'),
+    reopens: statsCount('reopens'),
+    overdue: statsCount('overdue'),
+    callbacks: statsCount('callbacks'),
+    resolved: statsCount('resolved'),
+    partlyResolved: statsCount('partly_resolved'),
+    unresolved: statsCount('unresolved'),
+    verySatisfied: statsCount('very_satisfied'),
+    satisfied: statsCount('satisfied'),
+    basicallySatisfied: statsCount('basically_satisfied'),
+    dissatisfied: statsCount('dissatisfied'),
+    veryDissatisfied: statsCount('very_dissatisfied'),
+    unreachable: statsCount('unreachable'),
+    unreachedAttempts: statsCount('unreached_attempts'),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.department] })],
+);
+
+/** Tickets received per day by one dimension (category, district or channel) and its code. */
+export const statsDailyMix = pgTable(
+  'stats_daily_mix',
+  {
+    day: date('day', { mode: 'string' }).notNull(),
+    dimension: text('dimension').notNull(),
+    code: text('code').notNull(),
+    received: integer('received').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.dimension, t.code] })],
+);
+
+/** Minutes to accept and to reply per day by one dimension (category, district or channel) and its code. */
+export const statsDailyDurationsMix = pgTable(
+  'stats_daily_durations_mix',
+  {
+    day: date('day', { mode: 'string' }).notNull(),
+    dimension: text('dimension').notNull(),
+    code: text('code').notNull(),
+    kind: text('kind').notNull(),
+    minutes: integer('minutes').notNull(),
+    count: integer('count').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.dimension, t.code, t.kind, t.minutes] })],
+);

@@ -109,20 +109,26 @@ export function factRows(sql: Sql, start: Date, end: Date, filter: TicketFilter 
 /**
  * Minutes from the dispatch that started the cycle to its accept (签收) and to its reply
  * (办结), rounded up to whole minutes, then to two significant figures, counted by
- * (day, department, kind, minutes) of the accept or reply event.
+ * (day, department, kind, minutes) of the accept or reply event; with `dimensions`, also by
+ * the ticket's first-level category, district and channel.
  */
-export function durationRows(sql: Sql, start: Date, end: Date, filter: TicketFilter = {}): Fragment {
-  const joinTickets = filter.categoryPrefix || filter.district || filter.channel;
+export function durationRows(sql: Sql, start: Date, end: Date, filter: TicketFilter = {}, dimensions = false): Fragment {
+  const joinTickets = dimensions || filter.categoryPrefix || filter.district || filter.channel;
+  const dims = dimensions
+    ? sql`, coalesce(split_part(t.category_code, '.', 1), '') as category, coalesce(t.district, '') as district, t.channel`
+    : sql``;
   return sql`
     select day, department, kind,
       case when m < 100 then m
         else (round(m::numeric / power(10::numeric, length(m::text) - 2)) * power(10::numeric, length(m::text) - 2))::int end as minutes,
       count(*)::int as count
+      ${dimensions ? sql`, category, district, channel` : sql``}
     from (
       select (e.occurred_at at time zone 'Asia/Shanghai')::date as day,
         coalesce(e.data->>'department', '') as department,
         case e.type when 'accepted' then 'accept' else 'reply' end as kind,
         greatest(0, ceil(extract(epoch from e.occurred_at - d.occurred_at) / 60))::int as m
+        ${dims}
       from ticket_events e
       join lateral (
         select p.occurred_at from ticket_events p
@@ -131,7 +137,7 @@ export function durationRows(sql: Sql, start: Date, end: Date, filter: TicketFil
       ) d on true
       ${joinTickets ? sql`join tickets t on t.id = e.ticket_id` : sql``}
       where e.type in ('accepted', 'replied') and e.occurred_at >= ${start.toISOString()}::timestamptz and e.occurred_at < ${end.toISOString()}::timestamptz
-      ${joinTickets ? ticketConditions(sql, filter) : sql``}
+      ${ticketConditions(sql, filter)}
     ) x
-    group by 1, 2, 3, 4`;
+    group by ${dimensions ? sql`1, 2, 3, 4, 6, 7, 8` : sql`1, 2, 3, 4`}`;
 }

@@ -41,15 +41,18 @@ export class StatsReports {
 
   async overview(req: ReportRequest): Promise<OverviewResult> {
     const plan = await this.repo.plan(req.period, req.filters, req.source);
-    const [rows, durations, categories] = await Promise.all([
-      this.repo.counters(plan, req.filters, ['category', 'district', 'channel']),
+    const [kept, durations, categories] = await Promise.all([
+      this.repo.mix(plan, req.filters),
       this.repo.durations(plan, req.filters),
       this.repo.categoryNames(),
     ]);
+    // With a kept mix the totals come from the roll-ups; otherwise one pass over the full rows gives both.
+    const rows = await this.repo.counters(plan, req.filters, kept ? [] : ['category', 'district', 'channel']);
     const total = emptyCounters();
-    const mix = { category: new Map<string, number>(), district: new Map<string, number>(), channel: new Map<string, number>() };
+    const mix = { category: kept?.get('category') ?? new Map<string, number>(), district: kept?.get('district') ?? new Map<string, number>(), channel: kept?.get('channel') ?? new Map<string, number>() };
     for (const r of rows) {
       addCounters(total, r.counters);
+      if (kept) continue;
       for (const dim of ['category', 'district', 'channel'] as const) {
         const key = r.keys[dim] ?? '';
         mix[dim].set(key, (mix[dim].get(key) ?? 0) + r.counters.received);
@@ -77,7 +80,7 @@ export class StatsReports {
     const plan = await this.repo.plan(req.period, others, req.source);
     const [rows, durations, names] = await Promise.all([
       this.repo.counters(plan, others, ['department']),
-      this.repo.durations(plan, others),
+      this.repo.durations(plan, others, true),
       this.repo.departmentNames(),
     ]);
     const counters = new Map<string, Counters>(rows.map((r) => [r.keys.department ?? '', r.counters]));

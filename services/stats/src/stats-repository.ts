@@ -77,14 +77,22 @@ export class StatsRepository {
     return { categoryPrefix: filters.category, district: filters.district, channel: filters.channel };
   }
 
+  /** Whether the roll-ups by department alone can answer: no category, district or channel filter. */
+  private rollupsAnswer(filters: StatsFilters): boolean {
+    return !filters.category && !filters.district && !filters.channel;
+  }
+
   /** Fact rows of the plan's days: summary rows where kept, events elsewhere. */
-  private counterSource(plan: SourcePlan, filters: StatsFilters): Fragment {
+  private counterSource(plan: SourcePlan, filters: StatsFilters, byDepartmentOnly: boolean): Fragment {
     const { sql } = this;
     const parts: Fragment[] = [];
     const live = plan.liveDays;
     if (plan.summaryDays.length > 0) {
+      const table = byDepartmentOnly
+        ? sql`select day, department, '' as category, '' as district, '' as channel, ${sql.unsafe(columnList)} from stats_daily_departments`
+        : sql`select day, department, category, district, channel, ${sql.unsafe(columnList)} from stats_daily`;
       parts.push(sql`
-        select day, department, category, district, channel, ${sql.unsafe(columnList)} from stats_daily
+        ${table}
         where day between ${plan.period.from} and ${plan.period.to}
         ${live.length > 0 ? sql`and not (day = any(${dateArray(live)}::date[]))` : sql``}`);
     }
@@ -115,7 +123,7 @@ export class StatsRepository {
     if (plan.summaryDays.length + plan.liveDays.length === 0) return [];
     const rows = await sql<Record<string, unknown>[]>`
       select ${sql.unsafe(keys ? `${keys}, ` : '')}${sql.unsafe(sumColumns)}
-      from (${this.counterSource(plan, filters)}) s
+      from (${this.counterSource(plan, filters, this.rollupsAnswer(filters) && groupBy.every((g) => g === 'day' || g === 'department'))}) s
       ${this.dimensionConditions(filters)}
       ${groupBy.length > 0 ? sql.unsafe(`group by ${groupBy.map((_, i) => i + 1).join(', ')}`) : sql``}`;
     return rows.map((r) => ({
@@ -124,16 +132,61 @@ export class StatsRepository {
     }));
   }
 
+  /**
+   * Tickets received by category, district and channel; null when a filter other than the
+   * period needs the full summary rows (the caller groups them instead).
+   */
+  async mix(plan: SourcePlan, filters: StatsFilters): Promise<Map<string, Map<string, number>> | null> {
+    if (!this.rollupsAnswer(filters) || filters.department) return null;
+    const { sql } = this;
+    const parts: Fragment[] = [];
+    const live = plan.liveDays;
+    if (plan.summaryDays.length > 0) {
+      parts.push(sql`
+        select dimension, code, received from stats_daily_mix
+        where day between ${plan.period.from} and ${plan.period.to}
+        ${live.length > 0 ? sql`and not (day = any(${dateArray(live)}::date[]))` : sql``}`);
+    }
+    if (live.length > 0) {
+      const range = periodOf(live[0] as string, live.at(-1) as string);
+      parts.push(sql`
+        select d.dimension, d.code, f.received from (${factRows(sql, range.start, range.end)}) f
+        cross join lateral (values ('category', f.category), ('district', f.district), ('channel', f.channel)) d(dimension, code)
+        where f.day = any(${dateArray(live)}::date[])`);
+    }
+    const mix = new Map<string, Map<string, number>>(['category', 'district', 'channel'].map((d) => [d, new Map()]));
+    if (parts.length === 0) return mix;
+    const rows = await sql<{ dimension: string; code: string; received: number }[]>`
+      select dimension, code, sum(received)::int as received
+      from (${parts.reduce((a, b) => sql`${a} union all ${b}`)}) m
+      group by 1, 2`;
+    for (const r of rows) mix.get(r.dimension)?.set(r.code, r.received);
+    return mix;
+  }
+
   /** Minutes to accept and to reply, per department and for all together (key ''). */
-  async durations(plan: SourcePlan, filters: StatsFilters): Promise<DurationHistograms> {
+  async durations(plan: SourcePlan, filters: StatsFilters, perDepartment = false): Promise<DurationHistograms> {
     const { sql } = this;
     const filter = this.ticketFilter(filters);
     const parts: Fragment[] = [];
     const all = [...plan.summaryDays, ...plan.liveDays].sort();
-    if (all.length > 0 && plan.durationsLive) {
+    const live = plan.liveDays;
+    // One first-level category, district or channel and no department: the roll-up by that dimension answers.
+    const dimension = (['category', 'district', 'channel'] as const).filter((d) => filters[d] !== undefined);
+    const one = !perDepartment && dimension.length === 1 && !filters.department && !filters.category?.includes('.') ? dimension[0] : undefined;
+    if (all.length > 0 && plan.durationsLive && one && plan.summaryDays.length > 0) {
+      const code = filters[one] as string;
+      parts.push(sql`
+        select day, '' as department, kind, minutes, count from stats_daily_durations_mix
+        where day between ${plan.period.from} and ${plan.period.to} and dimension = ${one} and code = ${code}
+        ${live.length > 0 ? sql`and not (day = any(${dateArray(live)}::date[]))` : sql``}`);
+      if (live.length > 0) {
+        const range = periodOf(live[0] as string, live.at(-1) as string);
+        parts.push(sql`select * from (${durationRows(sql, range.start, range.end, filter)}) f where day = any(${dateArray(live)}::date[])`);
+      }
+    } else if (all.length > 0 && plan.durationsLive) {
       parts.push(durationRows(sql, plan.period.start, plan.period.end, filter));
     } else {
-      const live = plan.liveDays;
       if (plan.summaryDays.length > 0) {
         parts.push(sql`
           select day, department, kind, minutes, count from stats_daily_durations
@@ -158,7 +211,7 @@ export class StatsRepository {
       return h;
     };
     for (const r of rows) {
-      addToHistogram(of(r.department)[r.kind], r.minutes, r.count);
+      if (r.department !== '') addToHistogram(of(r.department)[r.kind], r.minutes, r.count);
       addToHistogram(of('')[r.kind], r.minutes, r.count);
     }
     return histograms;

@@ -41,8 +41,24 @@ export class SummaryRefresher {
       await sql`delete from stats_daily_durations where day between ${from} and ${to}`;
       await sql`insert into stats_daily (day, department, category, district, channel, ${sql.unsafe(counterColumns.join(', '))})
         select * from (${factRows(sql, start, end)}) f`;
+      await sql`delete from stats_daily_departments where day between ${from} and ${to}`;
+      await sql`delete from stats_daily_mix where day between ${from} and ${to}`;
+      await sql`insert into stats_daily_departments (day, department, ${sql.unsafe(counterColumns.join(', '))})
+        select day, department, ${sql.unsafe(counterColumns.map((c) => `sum(${c})::int`).join(', '))}
+        from stats_daily where day between ${from} and ${to} group by 1, 2`;
+      await sql`insert into stats_daily_mix (day, dimension, code, received)
+        select s.day, d.dimension, d.code, sum(s.received)::int
+        from stats_daily s cross join lateral (values ('category', s.category), ('district', s.district), ('channel', s.channel)) d(dimension, code)
+        where s.day between ${from} and ${to} and s.received > 0 group by 1, 2, 3`;
+      await sql`create temp table stats_durations_run on commit drop as
+        select * from (${durationRows(sql, start, end, {}, true)}) d`;
       await sql`insert into stats_daily_durations (day, department, kind, minutes, count)
-        select * from (${durationRows(sql, start, end)}) d`;
+        select day, department, kind, minutes, sum(count)::int from stats_durations_run group by 1, 2, 3, 4`;
+      await sql`delete from stats_daily_durations_mix where day between ${from} and ${to}`;
+      await sql`insert into stats_daily_durations_mix (day, dimension, code, kind, minutes, count)
+        select r.day, d.dimension, d.code, r.kind, r.minutes, sum(r.count)::int
+        from stats_durations_run r cross join lateral (values ('category', r.category), ('district', r.district), ('channel', r.channel)) d(dimension, code)
+        group by 1, 2, 3, 4, 5`;
       await sql`insert into stats_summary_days (day, computed_at)
         select d::date, now() from generate_series(${from}::date, ${to}::date, interval '1 day') d
         on conflict (day) do update set computed_at = excluded.computed_at`;
