@@ -12,7 +12,7 @@
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Model } from '@hotline/classifier';
-import { FEATURES, HOLDOUT_FRACTION, NEAR_DUPLICATE_JACCARD, SPLIT_SEED, VOCABULARY, trainClassifier } from '@hotline/classifier/training';
+import { FEATURES, HOLDOUT_FRACTION, NB, NEAR_DUPLICATE_JACCARD, SPLIT_SEED, VOCABULARY, trainClassifier } from '@hotline/classifier/training';
 import { TARGET_PRECISION, evaluateOnHoldout, printEvaluation } from './lib/classifier-evaluation';
 import { C_GRID, CROSS_VALIDATION_FOLDS, modelDirectory, prepareLabelledData, progressLogger, type Metrics } from './lib/classifier-training';
 import { defaultDatabaseUrl, readCorrections } from './lib/corrections';
@@ -69,7 +69,8 @@ const metrics: Metrics = {
     fingerprint: data.fingerprint,
   },
   hyperparameters: {
-    model: 'one-vs-rest L2-regularised squared-hinge linear SVM (dual coordinate descent), temperature-scaled softmax over the margins',
+    model: 'NBSVM: one-vs-rest L2-regularised squared-hinge linear SVMs (dual coordinate descent) on features scaled by each class\'s Naive Bayes log-count ratio, weights interpolated towards their mean by beta (Wang & Manning 2012); temperature-scaled softmax over the margins',
+    naiveBayes: NB,
     features: FEATURES,
     vocabulary: VOCABULARY,
     c: evaluated.report.c,

@@ -8,7 +8,7 @@ export const modelFile = path.join(modelDirectory, 'model.json');
 export const metricsFile = path.join(modelDirectory, 'metrics.json');
 
 export const CROSS_VALIDATION_FOLDS = 5;
-export const C_GRID = [1, 3];
+export const C_GRID = [1, 3, 10];
 
 /** Seconds since the script started, for progress lines on stderr. */
 export function progressLogger(name: string): (message: string) => void {
@@ -60,6 +60,7 @@ export interface Metrics {
   split: { holdoutFraction: number; seed: number; stratifiedBy: string; trainRows: number; holdoutRows: number; fingerprint: string };
   hyperparameters: {
     model: string;
+    naiveBayes: { alpha: number; beta: number };
     features: unknown;
     vocabulary: unknown;
     c: number;

@@ -1,4 +1,4 @@
-export { deduplicate, holdoutSplit, trainClassifier, FEATURES, VOCABULARY, HOLDOUT_FRACTION, SPLIT_SEED, NEAR_DUPLICATE_JACCARD } from './pipeline';
+export { deduplicate, holdoutSplit, trainClassifier, FEATURES, VOCABULARY, NB, HOLDOUT_FRACTION, SPLIT_SEED, NEAR_DUPLICATE_JACCARD } from './pipeline';
 export type { LabelledText, PreparedRow, Deduplication, TrainingOptions, TrainingReport } from './pipeline';
 export { classificationFigures, thresholdFigures, recommendThreshold, argmaxRows } from './metrics';
 export type { Figures, ClassFigures, ThresholdFigures } from './metrics';

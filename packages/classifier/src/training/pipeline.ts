@@ -4,7 +4,7 @@ import type { FeatureSpec } from '../features';
 import { segment } from '../text';
 import { fitTemperature } from './calibration';
 import { nearDuplicateGroups } from './dedup';
-import { decisionScores, fitOneVsRestSvm, type LinearModel } from './linear';
+import { decisionScores, fitNbSvm, type LinearModel } from './linear';
 import { argmaxRows, classificationFigures } from './metrics';
 import { stratifiedFolds, stratifiedHoldout } from './split';
 import { deriveStopWords } from './stopwords';
@@ -117,6 +117,8 @@ export interface TrainingReport {
 }
 
 const SVM = { tolerance: 0.1, maxEpochs: 100, seed: 7 };
+/** NBSVM settings, chosen by cross-validation within the training part (see metrics.json). */
+export const NB = { alpha: 1, beta: 0.9 };
 
 /**
  * Fits the classifier on `rows`: stop words and vocabulary from these rows only; C and the
@@ -149,7 +151,7 @@ export function trainClassifier(rows: readonly PreparedRow[], labels: readonly s
       const scores = new Float64Array(rows.length * K);
       for (let f = 0; f < options.folds; f++) {
         const inFold = (i: number) => fold[i] === f;
-        const model = fitOneVsRestSvm(selectRows(x, (i) => !inFold(i)), y.filter((_, i) => !inFold(i)), K, { c: candidate, ...SVM });
+        const model = fitNbSvm(selectRows(x, (i) => !inFold(i)), y.filter((_, i) => !inFold(i)), K, { c: candidate, ...SVM, ...NB });
         const heldIdx = Array.from({ length: rows.length }, (_, i) => i).filter(inFold);
         const held = decisionScores(model, selectRows(x, inFold));
         heldIdx.forEach((row, j) => scores.set(held.subarray(j * K, (j + 1) * K), row * K));
@@ -164,7 +166,7 @@ export function trainClassifier(rows: readonly PreparedRow[], labels: readonly s
     temperature = fitTemperature((best as { scores: Float64Array }).scores, y, K);
     progress(`chose C=${c}; temperature ${temperature.toFixed(4)} from out-of-fold scores`);
   }
-  const model = fitOneVsRestSvm(x, y, K, { c, ...SVM });
+  const model = fitNbSvm(x, y, K, { c, ...SVM, ...NB });
   progress(`fitted C=${c} on ${rows.length} rows`);
   return {
     artifact: toArtifact(model, labels, stopWordList, vocabulary, temperature),
