@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigserial,
   boolean,
+  date,
   doublePrecision,
   index,
   integer,
@@ -286,9 +287,6 @@ export const callbacks = pgTable(
   ],
 );
 export type CallbackRow = typeof callbacks.$inferSelect;
-
-// Appended with the statistics block; an import is hoisted wherever it stands.
-import { date } from 'drizzle-orm/pg-core';
 
 /*
  * Statistics summaries (services/stats): one row per Beijing day and dimensions, holding
