@@ -9,6 +9,7 @@ import { buildClassifierApp, loadClassifierConfig } from '@hotline/classifier-se
 import { buildDepartmentsApp, loadDepartmentsConfig } from '@hotline/departments';
 import { buildDispatcherApp, loadDispatcherConfig } from '@hotline/dispatcher';
 import { buildIntakeApp, loadIntakeConfig } from '@hotline/intake';
+import { buildStatsApp, loadStatsConfig } from '@hotline/stats';
 import { Cleanup, createTestBus, createTestDatabase, NATS_URL, seedTicket, testLogger, uniqueName } from '@hotline/testkit';
 import type { Service } from '@hotline/server';
 import fc from 'fast-check';
@@ -96,7 +97,7 @@ const authorization = fc.oneof(
   },
 );
 
-const queryKeys = ['status', 'type', 'channel', 'department', 'district', 'callerPhone', 'createdFrom', 'createdTo', 'q', 'cursor', 'limit', 'from', 'to', 'overdue'];
+const queryKeys = ['status', 'type', 'channel', 'department', 'district', 'callerPhone', 'createdFrom', 'createdTo', 'q', 'cursor', 'limit', 'from', 'to', 'overdue', 'category', 'granularity', 'source', 'weights'];
 const query = fc.dictionary(fc.oneof(fc.constantFrom(...queryKeys), hostileString), fc.oneof(hostileString, hostileNumber.map(String)), { maxKeys: 5 });
 
 interface Route {
@@ -145,6 +146,7 @@ t.test('hostile requests at every route of every service', async (t) => {
     dispatcher: await buildDispatcherApp(loadDispatcherConfig({ ...env, WATCH_INTERVAL_MS: '3600000' }), testLogger),
     departments: await buildDepartmentsApp(loadDepartmentsConfig(env), testLogger),
     callback: await buildCallbackApp(loadCallbackConfig(env), testLogger),
+    stats: await buildStatsApp(loadStatsConfig({ ...env, STATS_REFRESH_INTERVAL_MS: '0' }), testLogger),
   };
   for (const app of Object.values(apps)) {
     cleanup.teardown(() => app.close());
