@@ -197,6 +197,9 @@ const refresher = new SummaryRefresher(sql, pino({ level: 'silent' }));
 await refresher.refresh('2025-01-01', '2025-12-31');
 await sql`vacuum analyze stats_daily`;
 await sql`vacuum analyze stats_daily_durations`;
+for (const table of ['stats_daily_departments', 'stats_daily_mix', 'stats_daily_durations_mix', 'stats_daily_dimensions', 'stats_daily_durations_dimensions', 'stats_daily_mix_pairs']) {
+  await sql.unsafe(`vacuum analyze ${table}`);
+}
 const [{ rows, durations }] = (await sql`
   select (select count(*) from stats_daily)::int as rows, (select count(*) from stats_daily_durations)::int as durations`) as unknown as [
   { rows: number; durations: number },
@@ -218,8 +221,11 @@ const queries: { name: string; runs?: number; run: () => Promise<unknown> }[] = 
   { name: 'overview, month, one department', run: () => reports.overview({ period: june, filters: { department: 'housing' }, source: 'auto' }) },
   { name: 'overview, month, one category (level 1)', run: () => reports.overview({ period: june, filters: { category: '01' }, source: 'auto' }) },
   { name: 'overview, month, one district', run: () => reports.overview({ period: june, filters: { district: 'A1区' }, source: 'auto' }) },
+  { name: 'overview, month, one channel', run: () => reports.overview({ period: june, filters: { channel: 'web' }, source: 'auto' }) },
   { name: 'scorecards, month', run: () => reports.departments({ period: june, filters: {}, source: 'auto' }) },
   { name: 'scorecards, month, one channel', run: () => reports.departments({ period: june, filters: { channel: 'web' }, source: 'auto' }) },
+  { name: 'scorecards, month, one category (level 1)', run: () => reports.departments({ period: june, filters: { category: '01' }, source: 'auto' }) },
+  { name: 'scorecards, month, one district', run: () => reports.departments({ period: june, filters: { district: 'A1区' }, source: 'auto' }) },
   { name: 'trend, month by day', run: () => reports.trend({ period: june, filters: {}, source: 'auto' }, 'day') },
   { name: 'overview, year', run: () => reports.overview({ period: year, filters: {}, source: 'auto' }) },
   { name: 'scorecards, year', run: () => reports.departments({ period: year, filters: {}, source: 'auto' }) },
@@ -248,6 +254,11 @@ const live = await reports.overview({ period: june, filters: {}, source: 'live' 
 const summary = await reports.overview({ period: june, filters: {}, source: 'summary' });
 const same = JSON.stringify({ ...live, source: null }) === JSON.stringify({ ...summary, source: null });
 console.log(`\n  June overview, live == summary: ${same ? 'yes' : 'NO'}`);
+const channel = { period: june, filters: { channel: 'web' } };
+const liveCards = await reports.departments({ ...channel, source: 'live' });
+const summaryCards = await reports.departments({ ...channel, source: 'summary' });
+const sameCards = JSON.stringify({ ...liveCards, source: null }) === JSON.stringify({ ...summaryCards, source: null });
+console.log(`  June scorecards by web, live == summary: ${sameCards ? 'yes' : 'NO'}`);
 console.log(`  June: received ${summary.volumes.received}, 签收及时率 ${summary.figures.acceptOnTime.rate}, 满意率 ${summary.figures.satisfaction.rate}`);
 
 await database.close();

@@ -414,3 +414,80 @@ export const statsDailyDurationsMix = pgTable(
   },
   (t) => [primaryKey({ columns: [t.day, t.dimension, t.code, t.kind, t.minutes] })],
 );
+
+/** The counters of stats_daily, for the roll-ups written since. */
+const statsCounters = () => ({
+  received: statsCount('received'),
+  dispatchedTickets: statsCount('dispatched_tickets'),
+  answered: statsCount('answered'),
+  transferred: statsCount('transferred'),
+  merged: statsCount('merged'),
+  dispatches: statsCount('dispatches'),
+  accepted: statsCount('accepted'),
+  acceptedOnTime: statsCount('accepted_on_time'),
+  replied: statsCount('replied'),
+  repliedOnTime: statsCount('replied_on_time'),
+  returns: statsCount('returns'),
+  reopens: statsCount('reopens'),
+  overdue: statsCount('overdue'),
+  callbacks: statsCount('callbacks'),
+  resolved: statsCount('resolved'),
+  partlyResolved: statsCount('partly_resolved'),
+  unresolved: statsCount('unresolved'),
+  verySatisfied: statsCount('very_satisfied'),
+  satisfied: statsCount('satisfied'),
+  basicallySatisfied: statsCount('basically_satisfied'),
+  dissatisfied: statsCount('dissatisfied'),
+  veryDissatisfied: statsCount('very_dissatisfied'),
+  unreachable: statsCount('unreachable'),
+  unreachedAttempts: statsCount('unreached_attempts'),
+});
+
+/**
+ * Roll-ups for a period filtered by one first-level category, district or channel (with or
+ * without a department): the counts per day, department and one dimension's code, and the
+ * minutes to accept and to reply likewise, so such a month never reads the events.
+ */
+export const statsDailyDimensions = pgTable(
+  'stats_daily_dimensions',
+  {
+    day: date('day', { mode: 'string' }).notNull(),
+    dimension: text('dimension').notNull(),
+    code: text('code').notNull(),
+    department: text('department').notNull(),
+    ...statsCounters(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.dimension, t.code, t.department] })],
+);
+
+/** Minutes to accept and to reply per day, one dimension's code and department. */
+export const statsDailyDurationsDimensions = pgTable(
+  'stats_daily_durations_dimensions',
+  {
+    day: date('day', { mode: 'string' }).notNull(),
+    dimension: text('dimension').notNull(),
+    code: text('code').notNull(),
+    department: text('department').notNull(),
+    kind: text('kind').notNull(),
+    minutes: integer('minutes').notNull(),
+    count: integer('count').notNull(),
+  },
+  (t) => [
+    primaryKey({ name: 'stats_daily_durations_dimensions_pk', columns: [t.day, t.dimension, t.code, t.department, t.kind, t.minutes] }),
+    index('stats_daily_durations_dimensions_code_idx').on(t.dimension, t.code, t.day),
+  ],
+);
+
+/** Tickets received per day with one dimension's code (the filter), by a dimension's code (the mix). */
+export const statsDailyMixPairs = pgTable(
+  'stats_daily_mix_pairs',
+  {
+    day: date('day', { mode: 'string' }).notNull(),
+    dimension: text('dimension').notNull(),
+    code: text('code').notNull(),
+    mixDimension: text('mix_dimension').notNull(),
+    mixCode: text('mix_code').notNull(),
+    received: integer('received').notNull(),
+  },
+  (t) => [primaryKey({ name: 'stats_daily_mix_pairs_pk', columns: [t.day, t.dimension, t.code, t.mixDimension, t.mixCode] })],
+);

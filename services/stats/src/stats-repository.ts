@@ -20,7 +20,7 @@ export interface SourcePlan {
   liveDays: string[];
   /** When the oldest summary day used was computed. */
   summaryAsOf: Date | null;
-  /** Durations are kept by department only: any other filter counts them live. */
+  /** Durations are kept by department and by one of category, district and channel: two or more of those count them live. */
   durationsLive: boolean;
 }
 
@@ -31,6 +31,19 @@ export interface CounterRow {
 
 /** Histograms of minutes to accept and to reply, by department ('' = all departments together). */
 export type DurationHistograms = Map<string, { accept: Histogram; reply: Histogram }>;
+
+type Dimension = 'category' | 'district' | 'channel';
+const dimensions: readonly Dimension[] = ['category', 'district', 'channel'];
+
+/** The category, district and channel filters given (a category by its code as given). */
+const dimensionFilters = (filters: StatsFilters) => dimensions.filter((d) => filters[d]).map((d) => ({ dimension: d, code: filters[d] as string }));
+
+/** The one first-level category, district or channel filter, when exactly one is given: the roll-ups by dimension answer it. */
+function oneDimension(filters: StatsFilters): { dimension: Dimension; code: string } | undefined {
+  const given = dimensionFilters(filters);
+  const [one] = given;
+  return given.length === 1 && one && !(one.dimension === 'category' && one.code.includes('.')) ? one : undefined;
+}
 
 /** A date[] literal: drizzle, sharing the pool, turns postgres.js's array conversion off. */
 const dateArray = (days: string[]) => `{${days.join(',')}}`;
@@ -59,7 +72,7 @@ export class StatsRepository {
       });
     }
     const all = daysOf(period.from, period.to);
-    const durationsLive = Boolean(filters.category || filters.district || filters.channel);
+    const durationsLive = dimensionFilters(filters).length > 1;
     if (mode === 'live' || subCategory) return { period, summaryDays: [], liveDays: all, summaryAsOf: null, durationsLive: true };
     const kept = await this.sql<{ day: string; computedAt: string }[]>`
       select to_char(day, 'YYYY-MM-DD') as day, to_char(computed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "computedAt"
@@ -77,23 +90,31 @@ export class StatsRepository {
     return { categoryPrefix: filters.category, district: filters.district, channel: filters.channel };
   }
 
-  /** Whether the roll-ups by department alone can answer: no category, district or channel filter. */
-  private rollupsAnswer(filters: StatsFilters): boolean {
-    return !filters.category && !filters.district && !filters.channel;
-  }
-
-  /** Fact rows of the plan's days: summary rows where kept, events elsewhere. */
-  private counterSource(plan: SourcePlan, filters: StatsFilters, byDepartmentOnly: boolean): Fragment {
+  /**
+   * Fact rows of the plan's days: summary rows where kept, events elsewhere. Grouped by day
+   * or department alone, the roll-ups answer: by department without a category, district or
+   * channel filter, by department and that dimension with one of them.
+   */
+  private counterSource(plan: SourcePlan, filters: StatsFilters, byDayOrDepartment: boolean): Fragment {
     const { sql } = this;
     const parts: Fragment[] = [];
     const live = plan.liveDays;
     if (plan.summaryDays.length > 0) {
-      const table = byDepartmentOnly
-        ? sql`select day, department, '' as category, '' as district, '' as channel, ${sql.unsafe(columnList)} from stats_daily_departments`
-        : sql`select day, department, category, district, channel, ${sql.unsafe(columnList)} from stats_daily`;
+      const one = oneDimension(filters);
+      let table: Fragment;
+      if (byDayOrDepartment && dimensionFilters(filters).length === 0) {
+        table = sql`select day, department, '' as category, '' as district, '' as channel, ${sql.unsafe(columnList)} from stats_daily_departments where true`;
+      } else if (byDayOrDepartment && one) {
+        // The dimension filtered on takes the row's code; the outer conditions then match it.
+        const columns = dimensions.map((d) => (d === one.dimension ? `code as ${d}` : `'' as ${d}`)).join(', ');
+        table = sql`select day, department, ${sql.unsafe(columns)}, ${sql.unsafe(columnList)} from stats_daily_dimensions
+          where dimension = ${one.dimension} and code = ${one.code}`;
+      } else {
+        table = sql`select day, department, category, district, channel, ${sql.unsafe(columnList)} from stats_daily where true`;
+      }
       parts.push(sql`
         ${table}
-        where day between ${plan.period.from} and ${plan.period.to}
+        and day between ${plan.period.from} and ${plan.period.to}
         ${live.length > 0 ? sql`and not (day = any(${dateArray(live)}::date[]))` : sql``}`);
     }
     if (live.length > 0) {
@@ -123,7 +144,7 @@ export class StatsRepository {
     if (plan.summaryDays.length + plan.liveDays.length === 0) return [];
     const rows = await sql<Record<string, unknown>[]>`
       select ${sql.unsafe(keys ? `${keys}, ` : '')}${sql.unsafe(sumColumns)}
-      from (${this.counterSource(plan, filters, this.rollupsAnswer(filters) && groupBy.every((g) => g === 'day' || g === 'department'))}) s
+      from (${this.counterSource(plan, filters, groupBy.every((g) => g === 'day' || g === 'department'))}) s
       ${this.dimensionConditions(filters)}
       ${groupBy.length > 0 ? sql.unsafe(`group by ${groupBy.map((_, i) => i + 1).join(', ')}`) : sql``}`;
     return rows.map((r) => ({
@@ -133,28 +154,36 @@ export class StatsRepository {
   }
 
   /**
-   * Tickets received by category, district and channel; null when a filter other than the
-   * period needs the full summary rows (the caller groups them instead).
+   * Tickets received by category, district and channel, from the roll-ups: without filters,
+   * with a department alone, or with one first-level category, district or channel alone;
+   * null for other filters (the caller groups the full rows instead).
    */
   async mix(plan: SourcePlan, filters: StatsFilters): Promise<Map<string, Map<string, number>> | null> {
-    if (!this.rollupsAnswer(filters) || filters.department) return null;
+    const given = dimensionFilters(filters);
+    const one = oneDimension(filters);
+    if (given.length > 1 || (given.length === 1 && (!one || filters.department))) return null;
     const { sql } = this;
     const parts: Fragment[] = [];
     const live = plan.liveDays;
     if (plan.summaryDays.length > 0) {
+      const table = one
+        ? sql`select mix_dimension as dimension, mix_code as code, received from stats_daily_mix_pairs where dimension = ${one.dimension} and code = ${one.code}`
+        : filters.department
+          ? sql`select dimension, code, received from stats_daily_dimensions where department = ${filters.department} and received > 0`
+          : sql`select dimension, code, received from stats_daily_mix where true`;
       parts.push(sql`
-        select dimension, code, received from stats_daily_mix
-        where day between ${plan.period.from} and ${plan.period.to}
+        ${table}
+        and day between ${plan.period.from} and ${plan.period.to}
         ${live.length > 0 ? sql`and not (day = any(${dateArray(live)}::date[]))` : sql``}`);
     }
     if (live.length > 0) {
       const range = periodOf(live[0] as string, live.at(-1) as string);
       parts.push(sql`
-        select d.dimension, d.code, f.received from (${factRows(sql, range.start, range.end)}) f
+        select d.dimension, d.code, f.received from (${factRows(sql, range.start, range.end, this.ticketFilter(filters))}) f
         cross join lateral (values ('category', f.category), ('district', f.district), ('channel', f.channel)) d(dimension, code)
-        where f.day = any(${dateArray(live)}::date[])`);
+        where f.day = any(${dateArray(live)}::date[]) ${filters.department ? sql`and f.department = ${filters.department}` : sql``}`);
     }
-    const mix = new Map<string, Map<string, number>>(['category', 'district', 'channel'].map((d) => [d, new Map()]));
+    const mix = new Map<string, Map<string, number>>(dimensions.map((d) => [d, new Map()]));
     if (parts.length === 0) return mix;
     const rows = await sql<{ dimension: string; code: string; received: number }[]>`
       select dimension, code, sum(received)::int as received
@@ -169,33 +198,27 @@ export class StatsRepository {
     const { sql } = this;
     const filter = this.ticketFilter(filters);
     const parts: Fragment[] = [];
-    const all = [...plan.summaryDays, ...plan.liveDays].sort();
     const live = plan.liveDays;
-    // One first-level category, district or channel and no department: the roll-up by that dimension answers.
-    const dimension = (['category', 'district', 'channel'] as const).filter((d) => filters[d] !== undefined);
-    const one = !perDepartment && dimension.length === 1 && !filters.department && !filters.category?.includes('.') ? dimension[0] : undefined;
-    if (all.length > 0 && plan.durationsLive && one && plan.summaryDays.length > 0) {
-      const code = filters[one] as string;
-      parts.push(sql`
-        select day, '' as department, kind, minutes, count from stats_daily_durations_mix
-        where day between ${plan.period.from} and ${plan.period.to} and dimension = ${one} and code = ${code}
-        ${live.length > 0 ? sql`and not (day = any(${dateArray(live)}::date[]))` : sql``}`);
-      if (live.length > 0) {
-        const range = periodOf(live[0] as string, live.at(-1) as string);
-        parts.push(sql`select * from (${durationRows(sql, range.start, range.end, filter)}) f where day = any(${dateArray(live)}::date[])`);
-      }
-    } else if (all.length > 0 && plan.durationsLive) {
-      parts.push(durationRows(sql, plan.period.start, plan.period.end, filter));
+    const one = oneDimension(filters);
+    if (plan.durationsLive) {
+      // Two or more of category, district and channel (or a sub-category): counted from the events.
+      if (plan.summaryDays.length + live.length > 0) parts.push(durationRows(sql, plan.period.start, plan.period.end, filter));
     } else {
       if (plan.summaryDays.length > 0) {
+        // One dimension without departments: the smaller roll-up by that dimension alone answers.
+        const table = !one
+          ? sql`select day, department, kind, minutes, count from stats_daily_durations where true`
+          : perDepartment || filters.department
+            ? sql`select day, department, kind, minutes, count from stats_daily_durations_dimensions where dimension = ${one.dimension} and code = ${one.code}`
+            : sql`select day, '' as department, kind, minutes, count from stats_daily_durations_mix where dimension = ${one.dimension} and code = ${one.code}`;
         parts.push(sql`
-          select day, department, kind, minutes, count from stats_daily_durations
-          where day between ${plan.period.from} and ${plan.period.to}
+          ${table}
+          and day between ${plan.period.from} and ${plan.period.to}
           ${live.length > 0 ? sql`and not (day = any(${dateArray(live)}::date[]))` : sql``}`);
       }
       if (live.length > 0) {
         const range = periodOf(live[0] as string, live.at(-1) as string);
-        parts.push(sql`select * from (${durationRows(sql, range.start, range.end)}) f where day = any(${dateArray(live)}::date[])`);
+        parts.push(sql`select * from (${durationRows(sql, range.start, range.end, filter)}) f where day = any(${dateArray(live)}::date[])`);
       }
     }
     const histograms: DurationHistograms = new Map();

@@ -50,6 +50,19 @@ export class SummaryRefresher {
         select s.day, d.dimension, d.code, sum(s.received)::int
         from stats_daily s cross join lateral (values ('category', s.category), ('district', s.district), ('channel', s.channel)) d(dimension, code)
         where s.day between ${from} and ${to} and s.received > 0 group by 1, 2, 3`;
+      // By one dimension (category, district or channel) and department: a period filtered by one of them sums these.
+      await sql`delete from stats_daily_dimensions where day between ${from} and ${to}`;
+      await sql`insert into stats_daily_dimensions (day, dimension, code, department, ${sql.unsafe(counterColumns.join(', '))})
+        select s.day, d.dimension, d.code, s.department, ${sql.unsafe(counterColumns.map((c) => `sum(s.${c})::int`).join(', '))}
+        from stats_daily s cross join lateral (values ('category', s.category), ('district', s.district), ('channel', s.channel)) d(dimension, code)
+        where s.day between ${from} and ${to} group by 1, 2, 3, 4`;
+      await sql`delete from stats_daily_mix_pairs where day between ${from} and ${to}`;
+      await sql`insert into stats_daily_mix_pairs (day, dimension, code, mix_dimension, mix_code, received)
+        select s.day, f.dimension, f.code, m.dimension, m.code, sum(s.received)::int
+        from stats_daily s
+        cross join lateral (values ('category', s.category), ('district', s.district), ('channel', s.channel)) f(dimension, code)
+        cross join lateral (values ('category', s.category), ('district', s.district), ('channel', s.channel)) m(dimension, code)
+        where s.day between ${from} and ${to} and s.received > 0 group by 1, 2, 3, 4, 5`;
       await sql`create temp table stats_durations_run on commit drop as
         select * from (${durationRows(sql, start, end, {}, true)}) d`;
       await sql`insert into stats_daily_durations (day, department, kind, minutes, count)
@@ -59,6 +72,11 @@ export class SummaryRefresher {
         select r.day, d.dimension, d.code, r.kind, r.minutes, sum(r.count)::int
         from stats_durations_run r cross join lateral (values ('category', r.category), ('district', r.district), ('channel', r.channel)) d(dimension, code)
         group by 1, 2, 3, 4, 5`;
+      await sql`delete from stats_daily_durations_dimensions where day between ${from} and ${to}`;
+      await sql`insert into stats_daily_durations_dimensions (day, dimension, code, department, kind, minutes, count)
+        select r.day, d.dimension, d.code, r.department, r.kind, r.minutes, sum(r.count)::int
+        from stats_durations_run r cross join lateral (values ('category', r.category), ('district', r.district), ('channel', r.channel)) d(dimension, code)
+        group by 1, 2, 3, 4, 5, 6`;
       await sql`insert into stats_summary_days (day, computed_at)
         select d::date, now() from generate_series(${from}::date, ${to}::date, interval '1 day') d
         on conflict (day) do update set computed_at = excluded.computed_at`;

@@ -1,7 +1,7 @@
 import { seedTicket, sleep } from '@hotline/testkit';
 import t from 'tap';
 import { generateMarch } from './fixtures';
-import { bj, buildTestStats, generateTicket, manager, step as s } from './helper';
+import { admin, bj, buildTestStats, generateTicket, manager, step as s } from './helper';
 
 /** The summary tables give the figures the events give, and the timer keeps them fresh. */
 const today = new Date('2026-03-31T15:00:00+08:00');
@@ -68,4 +68,55 @@ t.test('days without summary rows are counted live, and a rebuild recounts a per
   const rebuilt = await app.inject({ method: 'POST', url: '/v1/stats/summary', headers: { authorization: 'Bearer dev-admin' }, payload: { from: '2026-03-10', to: '2026-03-20' } });
   t.same(rebuilt.json(), { days: 11 });
   await sameAsLive(t, 'after the rebuild');
+});
+
+t.test('a month filtered by one department, category, district or channel is answered by the summary alone', async (t) => {
+  const filtered = [
+    'overview?from=2026-03-01&to=2026-03-31&department=housing',
+    'overview?from=2026-03-01&to=2026-03-31&category=01',
+    'overview?from=2026-03-01&to=2026-03-31&district=A1%E5%8C%BA',
+    'overview?from=2026-03-01&to=2026-03-31&channel=phone',
+    'departments?from=2026-03-01&to=2026-03-31&category=01',
+    'departments?from=2026-03-01&to=2026-03-31&district=A1%E5%8C%BA',
+    'departments?from=2026-03-01&to=2026-03-31&channel=phone',
+    'trend?from=2026-03-01&to=2026-03-31&granularity=day&district=A1%E5%8C%BA',
+  ];
+  const auto = async (q: string) => {
+    const res = await app.inject({ method: 'GET', url: `/v1/stats/${q}`, headers: manager });
+    t.equal(res.statusCode, 200, q);
+    return res.json();
+  };
+  for (const q of filtered) {
+    const { source, ...rest } = await auto(q);
+    t.same(source, { ...source, summaryDays: 31, liveDays: 0 }, `summary days only: ${q}`);
+    t.same(rest, await get(`/v1/stats/${q}&source=live`), `equal to the live recount: ${q}`);
+  }
+  // Proof that nothing of them is counted from the events: without the roll-ups by dimension they change.
+  const live = await get('/v1/stats/departments?from=2026-03-01&to=2026-03-31&channel=phone&source=live');
+  t.ok(
+    live.departments.some((d: { figures: { timeToAccept: { count: number }; timeToReply: { count: number } } }) => d.figures.timeToAccept.count > 0 && d.figures.timeToReply.count > 0),
+    'the fixture has times to accept and reply by phone',
+  );
+  await database.sql`delete from stats_daily_durations_dimensions where day between '2026-03-01' and '2026-03-31'`;
+  const { source: _a, ...withoutDurations } = await auto('departments?from=2026-03-01&to=2026-03-31&channel=phone');
+  t.notSame(withoutDurations, live, 'the scorecards take their times to accept and reply from stats_daily_durations_dimensions');
+  await database.sql`delete from stats_daily_dimensions where day between '2026-03-01' and '2026-03-31'`;
+  await database.sql`delete from stats_daily_mix_pairs where day between '2026-03-01' and '2026-03-31'`;
+  for (const q of ['overview?from=2026-03-01&to=2026-03-31&channel=phone', 'overview?from=2026-03-01&to=2026-03-31&category=01', 'overview?from=2026-03-01&to=2026-03-31&department=housing']) {
+    const { source: _b, ...without } = await auto(q);
+    t.notSame(without, await get(`/v1/stats/${q}&source=live`), `the overview takes its counts and mix from the roll-ups: ${q}`);
+  }
+  const rebuilt = await app.inject({ method: 'POST', url: '/v1/stats/summary', headers: admin, payload: { from: '2026-03-01', to: '2026-03-31' } });
+  t.same(rebuilt.json(), { days: 31 });
+  for (const q of filtered) {
+    const { source: _c, ...rest } = await auto(q);
+    t.same(rest, await get(`/v1/stats/${q}&source=live`), `rebuilt, equal to the live recount: ${q}`);
+  }
+  // Days without summary rows are counted live under these filters too.
+  await database.sql`delete from stats_summary_days where day between '2026-03-10' and '2026-03-20'`;
+  for (const q of filtered) {
+    const { source, ...rest } = await auto(q);
+    t.same(source, { ...source, summaryDays: 20, liveDays: 11 }, `summary and live days: ${q}`);
+    t.same(rest, await get(`/v1/stats/${q}&source=live`), `summary and live days together equal the live recount: ${q}`);
+  }
 });
