@@ -1,7 +1,7 @@
 import type { StreamNames, TicketEvent } from '@hotline/contracts';
-import { appendTicketEvents, deadlineAlerts, newTicketEvent, supervisionCases, tickets, type Db } from '@hotline/db';
+import { appendTicketEvents, callbacks, deadlineAlerts, newTicketEvent, supervisionCases, tickets, type Db } from '@hotline/db';
 import { replyClock, warningAt, type DeadlineClock, type TicketStatus, type Urgency, type WorkingCalendar } from '@hotline/domain';
-import { eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
 import { uuidv7 } from 'uuidv7';
 
@@ -19,7 +19,7 @@ export interface WatcherDeps {
   logger: FastifyBaseLogger;
 }
 
-type DeadlineKind = 'accept' | 'reply';
+type DeadlineKind = 'accept' | 'reply' | 'callback';
 type Stage = 'warning' | 'overdue';
 
 /** The fields of a ticket the deadlines depend on. */
@@ -30,12 +30,17 @@ interface DeadlineFields {
   dispatchedAt: Date | null;
   acceptDeadline: Date | null;
   replyDeadline: Date | null;
+  /** The open callback (回访) of a replied ticket: due by, and opened at. */
+  callbackDue: Date | null;
+  callbackOpenedAt: Date | null;
 }
 
 interface Deadline {
   kind: DeadlineKind;
   due: Date;
   clock: DeadlineClock;
+  /** When the clock started: the dispatch, or for the callback the reply that opened it. */
+  start: Date | null;
 }
 
 interface Alert extends Deadline {
@@ -44,15 +49,27 @@ interface Alert extends Deadline {
 
 const system = { role: 'system' as const, id: 'deadline-watcher' };
 
-/** The deadlines that run in a ticket's status: accept while dispatched, reply until replied. */
+/** The deadlines that run in a ticket's status: accept while dispatched, reply until replied, the callback until asked. */
 function runningDeadlines(t: DeadlineFields): Deadline[] {
   const running: Deadline[] = [];
-  if (t.status === 'dispatched' && t.acceptDeadline) running.push({ kind: 'accept', due: t.acceptDeadline, clock: 'working' });
+  const start = t.dispatchedAt;
+  if (t.status === 'dispatched' && t.acceptDeadline) running.push({ kind: 'accept', due: t.acceptDeadline, clock: 'working', start });
   if ((t.status === 'dispatched' || t.status === 'accepted') && t.replyDeadline) {
-    running.push({ kind: 'reply', due: t.replyDeadline, clock: replyClock(t.urgency as Urgency) });
+    running.push({ kind: 'reply', due: t.replyDeadline, clock: replyClock(t.urgency as Urgency), start });
+  }
+  if (t.status === 'callback_pending' && t.callbackDue) {
+    running.push({ kind: 'callback', due: t.callbackDue, clock: 'working', start: t.callbackOpenedAt });
   }
   return running;
 }
+
+/** The open callback's due time (or opening) of a ticket row, as SQL. */
+const openCallback = (column: 'due' | 'created_at') =>
+  sql`(select c.${sql.raw(column)} from ${callbacks} c where c.ticket_id = ${tickets.id} and c.completed_at is null limit 1)`;
+
+/** The same, selected as a Date: as epoch milliseconds, which needs no parsing of PostgreSQL's text form. */
+const openCallbackTime = (column: 'due' | 'created_at') =>
+  sql<number | null>`(extract(epoch from ${openCallback(column)}) * 1000)::float8`.mapWith((v: unknown) => (v === null ? null : new Date(Number(v))));
 
 /**
  * 预警 and 超期: each (ticket, deadline, due time, stage) happens exactly once, whichever
@@ -88,9 +105,10 @@ export class DeadlineWatcher {
 
   /** Tickets under a running deadline, with the stages already recorded for their current due times. */
   private async candidates(): Promise<(DeadlineFields & { done: Set<string> })[]> {
+    const dueOf = { accept: sql`${tickets.acceptDeadline}`, reply: sql`${tickets.replyDeadline}`, callback: openCallback('due') };
     const stageDone = (kind: DeadlineKind, stage: Stage) =>
       sql<boolean>`exists (select 1 from ${deadlineAlerts} a where a.ticket_id = ${tickets.id} and a.deadline = ${kind}
-        and a.due = ${kind === 'accept' ? tickets.acceptDeadline : tickets.replyDeadline} and a.stage = ${stage})`;
+        and a.due = ${dueOf[kind]} and a.stage = ${stage})`;
     const rows = await this.deps.db
       .select({
         id: tickets.id,
@@ -99,19 +117,25 @@ export class DeadlineWatcher {
         dispatchedAt: tickets.dispatchedAt,
         acceptDeadline: tickets.acceptDeadline,
         replyDeadline: tickets.replyDeadline,
+        callbackDue: openCallbackTime('due'),
+        callbackOpenedAt: openCallbackTime('created_at'),
         acceptWarned: stageDone('accept', 'warning'),
         acceptOverdue: stageDone('accept', 'overdue'),
         replyWarned: stageDone('reply', 'warning'),
         replyOverdue: stageDone('reply', 'overdue'),
+        callbackWarned: stageDone('callback', 'warning'),
+        callbackOverdue: stageDone('callback', 'overdue'),
       })
       .from(tickets)
-      .where(inArray(tickets.status, ['dispatched', 'accepted']));
+      .where(inArray(tickets.status, ['dispatched', 'accepted', 'callback_pending']));
     return rows.map((r) => {
       const flags: [string, boolean][] = [
         ['accept:warning', r.acceptWarned],
         ['accept:overdue', r.acceptOverdue],
         ['reply:warning', r.replyWarned],
         ['reply:overdue', r.replyOverdue],
+        ['callback:warning', r.callbackWarned],
+        ['callback:overdue', r.callbackOverdue],
       ];
       return { ...r, done: new Set(flags.filter(([, set]) => set).map(([key]) => key)) };
     });
@@ -126,7 +150,7 @@ export class DeadlineWatcher {
     const alerts: Alert[] = [];
     for (const d of runningDeadlines(t)) {
       if (now >= d.due) alerts.push({ ...d, stage: 'overdue' });
-      else if (t.dispatchedAt && now.getTime() >= this.warningTime(t.id, t.dispatchedAt, d, seen)) alerts.push({ ...d, stage: 'warning' });
+      else if (d.start && now.getTime() >= this.warningTime(t.id, d.start, d, seen)) alerts.push({ ...d, stage: 'warning' });
     }
     return alerts;
   }
@@ -146,9 +170,13 @@ export class DeadlineWatcher {
     return this.deps.db.transaction(async (tx) => {
       const [ticket] = await tx.select().from(tickets).where(eq(tickets.id, id)).for('update', { skipLocked: true });
       if (!ticket) return [];
+      const [callback] = await tx
+        .select({ due: callbacks.due, createdAt: callbacks.createdAt })
+        .from(callbacks)
+        .where(and(eq(callbacks.ticketId, id), isNull(callbacks.completedAt)));
       const events: TicketEvent[] = [];
       const raised: Stage[] = [];
-      for (const alert of this.alertsDue(ticket, now)) {
+      for (const alert of this.alertsDue({ ...ticket, callbackDue: callback?.due ?? null, callbackOpenedAt: callback?.createdAt ?? null }, now)) {
         const inserted = await tx
           .insert(deadlineAlerts)
           .values({ ticketId: id, deadline: alert.kind, due: alert.due, stage: alert.stage, createdAt: now })
@@ -159,7 +187,8 @@ export class DeadlineWatcher {
         const ctx = { actor: system, requestId: null, at: now };
         events.push(newTicketEvent(id, alert.stage === 'warning' ? 'deadline_warning' : 'overdue', data, ctx));
         raised.push(alert.stage);
-        if (alert.stage === 'overdue') {
+        // A late callback is the hotline's own lateness, not a department's: no 督办 case.
+        if (alert.stage === 'overdue' && alert.kind !== 'callback') {
           await tx.insert(supervisionCases).values({
             id: uuidv7(),
             ticketId: id,

@@ -1,6 +1,6 @@
-import { deadlineAlerts, newTicketEvent, supervisionCases, ticketEvents, tickets } from '@hotline/db';
+import { callbacks, deadlineAlerts, newTicketEvent, supervisionCases, ticketEvents, tickets } from '@hotline/db';
 import { loadChinaCalendar, warningAt } from '@hotline/domain';
-import { collectMessages, sleep } from '@hotline/testkit';
+import { collectMessages, seedTicket, sleep } from '@hotline/testkit';
 import { asc, eq } from 'drizzle-orm';
 import t from 'tap';
 import { agent, appendAs, buildTestDispatcher, createTicket, manager, TestClock, ticketRow, waitForStatus } from './helper';
@@ -133,4 +133,36 @@ t.test('the timer scans on its own and stops on close', async (t) => {
   await ticking.close();
   t.same(await dispatcher.watchDeadlines(), { warnings: 0, overdue: 0 }, 'nothing left for another replica');
   t.match(await ticketRow(database.db, id), { status: 'dispatched', version: 4 });
+});
+
+t.test('a callback (回访) not made by its due time: a warning before, one overdue event after, no 督办 case', async (t) => {
+  const repliedAt = new Date('2026-11-20T16:00:00+08:00');
+  const clock = new TestClock(repliedAt);
+  const { dispatcher, database, bus } = await buildTestDispatcher(t, { clock });
+  const ticket = await seedTicket(database, bus.names, { status: 'callback_pending', now: repliedAt });
+  // Due by the end of the next working day, as the callback service sets it.
+  const due = new Date('2026-11-23T17:30:00+08:00');
+  await database.db.update(callbacks).set({ due }).where(eq(callbacks.ticketId, ticket.id));
+  const warning = warningAt(repliedAt, due, loadChinaCalendar(), 0.2, 'working');
+
+  const scan = async (at: Date) => {
+    clock.set(at);
+    return [await dispatcher.watchDeadlines(), await dispatcher.watchDeadlines()];
+  };
+  const none = { warnings: 0, overdue: 0 };
+  t.same(await scan(after(repliedAt, 60 * minute)), [none, none], 'nothing yet');
+  t.same(await scan(after(warning)), [{ warnings: 1, overdue: 0 }, none], 'warned once');
+  t.same(await scan(after(due)), [{ warnings: 0, overdue: 1 }, none], 'overdue once');
+
+  const history = await database.db.select().from(ticketEvents).where(eq(ticketEvents.ticketId, ticket.id)).orderBy(asc(ticketEvents.seq));
+  t.same(
+    history.filter((e) => e.type === 'deadline_warning' || e.type === 'overdue').map((e) => [e.type, e.data]),
+    [
+      ['deadline_warning', { deadline: 'callback', due: due.toISOString() }],
+      ['overdue', { deadline: 'callback', due: due.toISOString() }],
+    ],
+  );
+  t.equal((await ticketRow(database.db, ticket.id)).status, 'callback_pending', 'the ticket still waits for its callback');
+  const cases = await database.db.select().from(supervisionCases).where(eq(supervisionCases.ticketId, ticket.id));
+  t.equal(cases.length, 0, "a late callback is the hotline's own, not a department's");
 });
