@@ -197,6 +197,7 @@ t.test('hostile requests at every route of every service', async (t) => {
       body,
       idempotencyKey: fc.option(hostileString, { nil: undefined }),
     });
+    const tally = { answered: 0, serverErrors: 0 };
     await fc.assert(
       fc.asyncProperty(request, async (r) => {
         requests++;
@@ -216,6 +217,8 @@ t.test('hostile requests at every route of every service', async (t) => {
           ...(hasBody ? { payload: typeof r.body === 'string' || Buffer.isBuffer(r.body) ? r.body : JSON.stringify(r.body) } : {}),
         });
         statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
+        tally.answered++;
+        if (res.statusCode >= 500) tally.serverErrors++;
         if (res.statusCode >= 500) throw new Error(`${service} ${r.route.method} ${url}: ${res.statusCode} ${res.body.slice(0, 300)}`);
         if (res.statusCode >= 400) {
           const error = res.json().error;
@@ -237,10 +240,12 @@ t.test('hostile requests at every route of every service', async (t) => {
       }),
       { numRuns: RUNS_PER_SERVICE },
     );
-    t.pass(`${service}: ${routes.length} routes, ${RUNS_PER_SERVICE} hostile requests, no 5xx`);
+    t.equal(tally.answered, RUNS_PER_SERVICE, `${service}: ${routes.length} routes, every one of ${RUNS_PER_SERVICE} hostile requests answered`);
+    t.equal(tally.serverErrors, 0, `${service}: no 5xx`);
   }
   // The citizens' survey links: forged and hostile tokens get a page, never a 5xx, and record nothing.
   const survey = fc.record({ token: fc.oneof(hostileString.map(encoded), fc.string({ minLength: 46, maxLength: 46 }).map(encoded)), contentType, body });
+  const surveyTally = { answered: 0, refused: 0 };
   await fc.assert(
     fc.asyncProperty(survey, fc.boolean(), async (r, post) => {
       requests++;
@@ -249,12 +254,15 @@ t.test('hostile requests at every route of every service', async (t) => {
       const payload = typeof r.body === 'string' || Buffer.isBuffer(r.body) ? r.body : JSON.stringify(r.body);
       const res = await apps.callback!.inject({ method: post ? 'POST' : 'GET', url: `/s/${r.token}`, headers, ...(post ? { payload } : {}) });
       statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
+      surveyTally.answered++;
+      if (res.statusCode >= 400 && res.statusCode < 500) surveyTally.refused++;
       if (res.statusCode >= 500 || res.statusCode < 400) throw new Error(`survey /s/${r.token}: ${res.statusCode} ${res.body.slice(0, 200)}`);
       if (JSON.stringify(await storedCounts()) !== JSON.stringify(before)) throw new Error(`survey /s/${r.token} stored something`);
     }),
     { numRuns: RUNS_PER_SERVICE },
   );
-  t.pass(`survey links: ${RUNS_PER_SERVICE} hostile requests, no 5xx, nothing stored`);
+  t.equal(surveyTally.answered, RUNS_PER_SERVICE, `survey links: every one of ${RUNS_PER_SERVICE} hostile requests answered`);
+  t.equal(surveyTally.refused, surveyTally.answered, 'survey links: every forged or hostile link refused with a 4xx page, nothing stored');
   const answered = [...statuses].sort(([a], [b]) => a - b).map(([status, n]) => `${status}×${n}`);
   t.comment(`fuzz: ${requests} requests in all, none answered 5xx; answers ${answered.join(' ')}`);
 });

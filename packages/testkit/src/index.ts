@@ -122,3 +122,18 @@ export async function waitForJetStream(bus: Bus, timeoutMs = 20_000): Promise<vo
   }
 }
 export * from './tickets';
+
+/** Authorization headers of the development keys every test database is seeded with. */
+export const agent = { authorization: 'Bearer dev-agent' };
+export const manager = { authorization: 'Bearer dev-manager' };
+export const admin = { authorization: 'Bearer dev-admin' };
+export const departmentKey = (code: string) => ({ authorization: `Bearer dev-dept-${code}` });
+
+/** A controllable clock, shared by every replica a test starts. */
+export class TestClock {
+  constructor(private at: Date) {}
+  readonly now = (): Date => this.at;
+  set(at: Date | string): void {
+    this.at = new Date(at);
+  }
+}

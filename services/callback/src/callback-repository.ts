@@ -208,7 +208,7 @@ export class CallbackRepository {
           ),
         );
       }
-      await appendTicketEvents(tx, this.names, { id: ticketId, status: ticket.status as TicketStatus, version: ticket.version }, events);
+      const status = await appendTicketEvents(tx, this.names, { id: ticketId, status: ticket.status as TicketStatus, version: ticket.version }, events);
       const done = outcome.kind === 'pending' ? null : outcome.kind === 'closed' ? outcome.reason : 'reopened';
       const [updated] = await tx
         .update(callbacks)
@@ -231,8 +231,7 @@ export class CallbackRepository {
           createdAt: ctx.at,
         });
       }
-      const [after] = await tx.select().from(tickets).where(eq(tickets.id, ticketId));
-      return { ticket: after as TicketRow, callback: updated as CallbackRow, outcome };
+      return { ticket: { ...ticket, status, version: ticket.version + events.length }, callback: updated as CallbackRow, outcome };
     });
   }
 

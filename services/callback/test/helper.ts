@@ -1,6 +1,6 @@
 import { callbacks, ticketEvents, tickets, type CallbackRow } from '@hotline/db';
 import type { Service } from '@hotline/server';
-import { Cleanup, createTestBus, createTestDatabase, NATS_URL, sleep, testLogger, uniqueName } from '@hotline/testkit';
+import { admin, agent, Cleanup, createTestBus, departmentKey, manager, TestClock, createTestDatabase, NATS_URL, sleep, testLogger, uniqueName } from '@hotline/testkit';
 import { asc, eq } from 'drizzle-orm';
 import { buildCallbackApp } from '../src/app';
 import { loadCallbackConfig } from '../src/config';
@@ -9,18 +9,7 @@ interface Tap {
   teardown(fn: () => unknown): void;
 }
 
-export const agent = { authorization: 'Bearer dev-agent' };
-export const manager = { authorization: 'Bearer dev-manager' };
-export const admin = { authorization: 'Bearer dev-admin' };
-export const departmentKey = (code: string) => ({ authorization: `Bearer dev-dept-${code}` });
-
-export class TestClock {
-  constructor(private at: Date) {}
-  readonly now = (): Date => this.at;
-  set(at: Date | string): void {
-    this.at = new Date(at);
-  }
-}
+export { admin, agent, departmentKey, manager, TestClock };
 
 /** Beijing wall-clock time, e.g. bj('2026-03-04 10:00'). */
 export const bj = (text: string): Date => new Date(`${text.replace(' ', 'T')}:00+08:00`);

@@ -63,14 +63,6 @@ function runningDeadlines(t: DeadlineFields): Deadline[] {
   return running;
 }
 
-/** The open callback's due time (or opening) of a ticket row, as SQL. */
-const openCallback = (column: 'due' | 'created_at') =>
-  sql`(select c.${sql.raw(column)} from ${callbacks} c where c.ticket_id = ${tickets.id} and c.completed_at is null limit 1)`;
-
-/** The same, selected as a Date: as epoch milliseconds, which needs no parsing of PostgreSQL's text form. */
-const openCallbackTime = (column: 'due' | 'created_at') =>
-  sql<number | null>`(extract(epoch from ${openCallback(column)}) * 1000)::float8`.mapWith((v: unknown) => (v === null ? null : new Date(Number(v))));
-
 /**
  * 预警 and 超期: each (ticket, deadline, due time, stage) happens exactly once, whichever
  * replica gets there first and however often it restarts, because the `deadline_alerts` row
@@ -105,7 +97,7 @@ export class DeadlineWatcher {
 
   /** Tickets under a running deadline, with the stages already recorded for their current due times. */
   private async candidates(): Promise<(DeadlineFields & { done: Set<string> })[]> {
-    const dueOf = { accept: sql`${tickets.acceptDeadline}`, reply: sql`${tickets.replyDeadline}`, callback: openCallback('due') };
+    const dueOf = { accept: tickets.acceptDeadline, reply: tickets.replyDeadline, callback: callbacks.due };
     const stageDone = (kind: DeadlineKind, stage: Stage) =>
       sql<boolean>`exists (select 1 from ${deadlineAlerts} a where a.ticket_id = ${tickets.id} and a.deadline = ${kind}
         and a.due = ${dueOf[kind]} and a.stage = ${stage})`;
@@ -117,8 +109,8 @@ export class DeadlineWatcher {
         dispatchedAt: tickets.dispatchedAt,
         acceptDeadline: tickets.acceptDeadline,
         replyDeadline: tickets.replyDeadline,
-        callbackDue: openCallbackTime('due'),
-        callbackOpenedAt: openCallbackTime('created_at'),
+        callbackDue: callbacks.due,
+        callbackOpenedAt: callbacks.createdAt,
         acceptWarned: stageDone('accept', 'warning'),
         acceptOverdue: stageDone('accept', 'overdue'),
         replyWarned: stageDone('reply', 'warning'),
@@ -127,6 +119,8 @@ export class DeadlineWatcher {
         callbackOverdue: stageDone('callback', 'overdue'),
       })
       .from(tickets)
+      // A replied ticket has one open callback (回访) at a time.
+      .leftJoin(callbacks, and(eq(callbacks.ticketId, tickets.id), isNull(callbacks.completedAt)))
       .where(inArray(tickets.status, ['dispatched', 'accepted', 'callback_pending']));
     return rows.map((r) => {
       const flags: [string, boolean][] = [

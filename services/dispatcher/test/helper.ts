@@ -5,7 +5,7 @@ import { appendTicketEvents, tickets, type Db, type NewTicketRow, type TicketRow
 import type { TicketStatus } from '@hotline/domain';
 import { buildIntakeApp, loadIntakeConfig } from '@hotline/intake';
 import type { Service } from '@hotline/server';
-import { Cleanup, createTestBus, createTestDatabase, NATS_URL, sleep, testLogger, uniqueName } from '@hotline/testkit';
+import { admin, agent, Cleanup, createTestBus, departmentKey, manager, TestClock, createTestDatabase, NATS_URL, sleep, testLogger, uniqueName } from '@hotline/testkit';
 import { eq } from 'drizzle-orm';
 import { buildDispatcherApp } from '../src/app';
 import { loadDispatcherConfig } from '../src/config';
@@ -14,19 +14,7 @@ interface Tap {
   teardown(fn: () => unknown): void;
 }
 
-export const agent = { authorization: 'Bearer dev-agent' };
-export const manager = { authorization: 'Bearer dev-manager' };
-export const admin = { authorization: 'Bearer dev-admin' };
-export const departmentKey = (code: string) => ({ authorization: `Bearer dev-dept-${code}` });
-
-/** A controllable clock shared by every replica of a test. */
-export class TestClock {
-  constructor(private at: Date) {}
-  readonly now = (): Date => this.at;
-  set(at: Date | string): void {
-    this.at = new Date(at);
-  }
-}
+export { admin, agent, departmentKey, manager, TestClock };
 
 /**
  * The chain a ticket takes in the stack, on one database and stream prefix of their own:

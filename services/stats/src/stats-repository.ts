@@ -47,6 +47,8 @@ function oneDimension(filters: StatsFilters): { dimension: Dimension; code: stri
 
 /** A date[] literal: drizzle, sharing the pool, turns postgres.js's array conversion off. */
 const dateArray = (days: string[]) => `{${days.join(',')}}`;
+/** The span of the days counted live (ascending), for the fact queries. */
+const liveRange = (live: readonly string[]) => periodOf(live[0] as string, live.at(-1) as string);
 
 const sumColumns = counterColumns.map((c) => `coalesce(sum(${c}), 0)::int as ${c}`).join(', ');
 const columnList = counterColumns.join(', ');
@@ -112,19 +114,24 @@ export class StatsRepository {
       } else {
         table = sql`select day, department, category, district, channel, ${sql.unsafe(columnList)} from stats_daily where true`;
       }
-      parts.push(sql`
-        ${table}
-        and day between ${plan.period.from} and ${plan.period.to}
-        ${live.length > 0 ? sql`and not (day = any(${dateArray(live)}::date[]))` : sql``}`);
+      parts.push(sql`${table} ${this.summaryDays(plan)}`);
     }
     if (live.length > 0) {
-      const range = periodOf(live[0] as string, live.at(-1) as string);
+      const range = liveRange(live);
       parts.push(sql`
         select * from (${factRows(sql, range.start, range.end, this.ticketFilter(filters))}) f
         where day = any(${dateArray(live)}::date[])`);
     }
     if (parts.length === 0) return sql`select null::date as day, '' as department, '' as category, '' as district, '' as channel where false`;
     return parts.reduce((a, b) => sql`${a} union all ${b}`);
+  }
+
+  /** The period's days the summary answers for: every one not counted live. */
+  private summaryDays(plan: SourcePlan): Fragment {
+    const { sql } = this;
+    const live = plan.liveDays;
+    return sql`and day between ${plan.period.from} and ${plan.period.to}
+      ${live.length > 0 ? sql`and not (day = any(${dateArray(live)}::date[]))` : sql``}`;
   }
 
   private dimensionConditions(filters: StatsFilters): Fragment {
@@ -171,13 +178,10 @@ export class StatsRepository {
         : filters.department
           ? sql`select dimension, code, received from stats_daily_dimensions where department = ${filters.department} and received > 0`
           : sql`select dimension, code, received from stats_daily_mix where true`;
-      parts.push(sql`
-        ${table}
-        and day between ${plan.period.from} and ${plan.period.to}
-        ${live.length > 0 ? sql`and not (day = any(${dateArray(live)}::date[]))` : sql``}`);
+      parts.push(sql`${table} ${this.summaryDays(plan)}`);
     }
     if (live.length > 0) {
-      const range = periodOf(live[0] as string, live.at(-1) as string);
+      const range = liveRange(live);
       parts.push(sql`
         select d.dimension, d.code, f.received from (${factRows(sql, range.start, range.end, this.ticketFilter(filters))}) f
         cross join lateral (values ('category', f.category), ('district', f.district), ('channel', f.channel)) d(dimension, code)
@@ -211,13 +215,10 @@ export class StatsRepository {
           : perDepartment || filters.department
             ? sql`select day, department, kind, minutes, count from stats_daily_durations_dimensions where dimension = ${one.dimension} and code = ${one.code}`
             : sql`select day, '' as department, kind, minutes, count from stats_daily_durations_mix where dimension = ${one.dimension} and code = ${one.code}`;
-        parts.push(sql`
-          ${table}
-          and day between ${plan.period.from} and ${plan.period.to}
-          ${live.length > 0 ? sql`and not (day = any(${dateArray(live)}::date[]))` : sql``}`);
+        parts.push(sql`${table} ${this.summaryDays(plan)}`);
       }
       if (live.length > 0) {
-        const range = periodOf(live[0] as string, live.at(-1) as string);
+        const range = liveRange(live);
         parts.push(sql`select * from (${durationRows(sql, range.start, range.end, filter)}) f where day = any(${dateArray(live)}::date[])`);
       }
     }
