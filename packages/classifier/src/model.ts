@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ARTIFACT_FORMAT, IDF_SCALE, decodeBase64, type ModelArtifact } from './artifact';
-import { CharGramIndex, charGramKey, vectorise, type FeatureSpec, type Vocabulary } from './features';
+import { KeyIndex, WordGramIndex, charGramKey, vectorise, type FeatureSpec, type Vocabulary } from './features';
 import { contentWords, ticketText } from './text';
 
 export interface RankedCategory {
@@ -25,7 +25,8 @@ export class Model {
   private readonly stopWords: ReadonlySet<string>;
   private readonly spec: FeatureSpec;
   private readonly vocabulary: Vocabulary;
-  private readonly weights: Float32Array;
+  private readonly weights: Int8Array;
+  private readonly weightScale: Float64Array;
   private readonly bias: Float64Array;
   private readonly temperature: number;
 
@@ -39,8 +40,8 @@ export class Model {
     this.spec = artifact.features;
     const charTerms = artifact.charTerms ? artifact.charTerms.split('\n') : [];
     const wordTerms = artifact.wordTerms ? artifact.wordTerms.split('\n') : [];
-    const charIndex = new CharGramIndex(charTerms.map((term) => charGramKey(term)));
-    const wordIndex = new Map(wordTerms.map((term, i) => [term, charTerms.length + i]));
+    const charIndex = new KeyIndex(charTerms.map((term) => charGramKey(term)));
+    const wordIndex = new WordGramIndex(wordTerms, charTerms.length);
     const features = charTerms.length + wordTerms.length;
     const idfBytes = decodeBase64(artifact.idf);
     const idfView = new DataView(idfBytes.buffer, idfBytes.byteOffset, idfBytes.byteLength);
@@ -48,10 +49,12 @@ export class Model {
     for (let i = 0; i < idf.length; i++) idf[i] = idfView.getUint16(i * 2, true) / IDF_SCALE;
     this.vocabulary = { charIndex, wordIndex, idf, firstWordFeature: charTerms.length };
     const K = this.labels.length;
-    const quantised = new Int8Array(decodeBase64(artifact.weights).buffer);
-    if (quantised.length !== features * K) throw new Error('model weights do not match its vocabulary');
-    this.weights = new Float32Array(quantised.length);
-    for (let j = 0; j < quantised.length; j++) this.weights[j] = (quantised[j] as number) * (artifact.weightScale[j % K] as number);
+    // Kept as the artifact's bytes, scaled per class after summing: a quarter of the memory of
+    // floats, so more of the table stays in the CPU's caches.
+    const bytes = decodeBase64(artifact.weights);
+    this.weights = new Int8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (this.weights.length !== features * K) throw new Error('model weights do not match its vocabulary');
+    this.weightScale = Float64Array.from(artifact.weightScale);
     this.bias = Float64Array.from(artifact.bias);
     this.temperature = artifact.temperature;
   }
@@ -65,12 +68,13 @@ export class Model {
       // would still favour the largest class, so say "no idea" and let triage decide.
       probabilities.fill(1 / K);
     } else {
-      const z = Float64Array.from(this.bias);
+      const z = new Float64Array(K);
       for (let p = 0; p < x.indices.length; p++) {
         const base = (x.indices[p] as number) * K;
         const v = x.values[p] as number;
         for (let k = 0; k < K; k++) z[k] = (z[k] as number) + v * (this.weights[base + k] as number);
       }
+      for (let k = 0; k < K; k++) z[k] = (this.bias[k] as number) + (z[k] as number) * (this.weightScale[k] as number);
       let max = -Infinity;
       for (let k = 0; k < K; k++) max = Math.max(max, (z[k] as number) / this.temperature);
       let sum = 0;

@@ -22,10 +22,19 @@ const nonHan = /\P{Script=Han}+/gu;
 export function segment(text: string): string[] {
   const words: string[] = [];
   for (const token of jieba().cut(text.normalize('NFKC'), true)) {
-    const han = token.replace(nonHan, '');
+    const han = isCommonHan(token) ? token : token.replace(nonHan, '');
     if (han) words.push(han);
   }
   return words;
+}
+
+/** Whether every character is in CJK Unified Ideographs (U+4E00–U+9FFF): most words, kept without a regular expression. */
+function isCommonHan(token: string): boolean {
+  for (let i = 0; i < token.length; i++) {
+    const c = token.charCodeAt(i);
+    if (c < 0x4e00 || c > 0x9fff) return false;
+  }
+  return token.length > 0;
 }
 
 /** The words that carry content: segmented, then stop words removed. */

@@ -1,4 +1,4 @@
-import { charGramText, forEachTerm, vectorise, type FeatureSpec, type SparseVector, type Vocabulary } from '../features';
+import { WordGramIndex, charGramText, forEachTerm, vectorise, type FeatureSpec, type SparseVector, type Vocabulary } from '../features';
 
 export interface VocabularyOptions {
   /** Terms seen in fewer documents are dropped: they cannot generalise and bloat the model. */
@@ -12,6 +12,7 @@ export interface VocabularyOptions {
 /** A vocabulary being built: its character index is a Map, whose keys are the terms in order. */
 export interface TrainingVocabulary extends Vocabulary {
   charIndex: Map<number, number>;
+  wordTerms: string[];
 }
 
 export function fitVocabulary(docs: readonly (readonly string[])[], spec: FeatureSpec, options: VocabularyOptions): TrainingVocabulary {
@@ -46,7 +47,11 @@ export function fitVocabulary(docs: readonly (readonly string[])[], spec: Featur
   const idf = Float32Array.from([...chars, ...words], ([, df]) => Math.log((1 + n) / (1 + df)) + 1);
   return {
     charIndex: new Map(chars.map(([key], i) => [key, i])),
-    wordIndex: new Map(words.map(([term], i) => [term, chars.length + i])),
+    wordIndex: new WordGramIndex(
+      words.map(([term]) => term),
+      chars.length,
+    ),
+    wordTerms: words.map(([term]) => term),
     idf,
     firstWordFeature: chars.length,
   };
@@ -54,7 +59,7 @@ export function fitVocabulary(docs: readonly (readonly string[])[], spec: Featur
 
 /** The vocabulary's terms in feature order, as stored in the artifact. */
 export function vocabularyTerms(vocabulary: TrainingVocabulary): { charTerms: string[]; wordTerms: string[] } {
-  return { charTerms: [...vocabulary.charIndex.keys()].map(charGramText), wordTerms: [...vocabulary.wordIndex.keys()] };
+  return { charTerms: [...vocabulary.charIndex.keys()].map(charGramText), wordTerms: vocabulary.wordTerms };
 }
 
 /** Rows in compressed sparse row form, the layout every optimiser here walks. */
