@@ -16,9 +16,16 @@ export function periodDays(from: string, to: string): number {
   return (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS + 1;
 }
 
+/** Statistics cover the hotline's own years; a date outside them is a typo, not a question. */
+export const FIRST_STATS_DATE = '2000-01-01';
+export const LAST_STATS_DATE = '2099-12-31';
+const statsDate = z.iso
+  .date()
+  .refine((d) => d >= FIRST_STATS_DATE && d <= LAST_STATS_DATE, `a date from ${FIRST_STATS_DATE} to ${LAST_STATS_DATE}`);
+
 const statsFilters = {
-  from: z.iso.date(),
-  to: z.iso.date(),
+  from: statsDate,
+  to: statsDate,
   /** A department code (承办单位). */
   department: z.string().trim().min(1).max(64).optional(),
   /** A taxonomy code of any level: "01" (城乡建设), "01.02", "01.02.03". */
@@ -33,18 +40,19 @@ const statsFilters = {
 };
 
 /** `from` ≤ `to`, and not longer than MAX_STATS_PERIOD_DAYS. */
+function checkPeriod({ from, to }: { from: string; to: string }, ctx: z.RefinementCtx): void {
+  const days = periodDays(from, to);
+  if (days < 1) ctx.addIssue({ code: 'custom', path: ['to'], message: '`to` is before `from`' });
+  else if (days > MAX_STATS_PERIOD_DAYS) {
+    ctx.addIssue({ code: 'custom', path: ['to'], message: `the period is ${days} days; at most ${MAX_STATS_PERIOD_DAYS}` });
+  }
+}
+
 function period<S extends z.ZodRawShape>(shape: S) {
   return z
     .object({ ...statsFilters, ...shape })
     .strict()
-    .superRefine((q, ctx) => {
-      const { from, to } = q as { from: string; to: string };
-      const days = periodDays(from, to);
-      if (days < 1) ctx.addIssue({ code: 'custom', path: ['to'], message: '`to` is before `from`' });
-      else if (days > MAX_STATS_PERIOD_DAYS) {
-        ctx.addIssue({ code: 'custom', path: ['to'], message: `the period is ${days} days; at most ${MAX_STATS_PERIOD_DAYS}` });
-      }
-    });
+    .superRefine((q, ctx) => checkPeriod(q as { from: string; to: string }, ctx));
 }
 
 /** "30,35,35": weights of 响应率, 解决率 and 满意率 in the composite score. */
@@ -241,13 +249,6 @@ export const HotspotResult = z.object({
 export type HotspotResult = z.infer<typeof HotspotResult>;
 
 /** Recount the summary rows of a period from the events (after a late correction, say). */
-export const SummaryRebuildBody = z
-  .object({ from: z.iso.date(), to: z.iso.date() })
-  .strict()
-  .superRefine((q, ctx) => {
-    const days = periodDays(q.from, q.to);
-    if (days < 1) ctx.addIssue({ code: 'custom', path: ['to'], message: '`to` is before `from`' });
-    else if (days > MAX_STATS_PERIOD_DAYS) ctx.addIssue({ code: 'custom', path: ['to'], message: `at most ${MAX_STATS_PERIOD_DAYS} days` });
-  });
+export const SummaryRebuildBody = z.object({ from: statsDate, to: statsDate }).strict().superRefine(checkPeriod);
 
 export const SummaryRebuildResult = z.object({ days: z.number().int() });

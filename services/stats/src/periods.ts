@@ -1,3 +1,4 @@
+import { periodDays } from '@hotline/contracts';
 import { beijingDateKey } from '@hotline/domain';
 
 const DAY_MS = 86_400_000;
@@ -11,11 +12,11 @@ export function addDays(day: string, days: number): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
 }
 
-/** Every date from `from` to `to`, both included. */
+/** Every date from `from` to `to`, both included (none when `to` is before `from`). */
 export function daysOf(from: string, to: string): string[] {
-  const days: string[] = [];
-  for (let d = from; d <= to; d = addDays(d, 1)) days.push(d);
-  return days;
+  const count = periodDays(from, to);
+  if (!Number.isInteger(count)) throw new Error(`not a pair of dates: ${from}, ${to}`);
+  return Array.from({ length: Math.max(0, count) }, (_, i) => addDays(from, i));
 }
 
 export function beijingToday(now: Date): string {

@@ -33,6 +33,10 @@ t.test('bad input is a 400 in the one error shape, naming the field', async (t) 
     ['unknown parameter', '/v1/stats/hotspots?from=2026-03-01&to=2026-03-31&colour=red', /^querystring/],
     ['limit too large', '/v1/stats/hotspots?from=2026-03-01&to=2026-03-31&limit=1000', /^querystring\.limit$/],
     ['unknown department, CSV', '/v1/stats/departments.csv?from=2026-03-01&to=2026-03-31&department=nowhere', /^querystring\.department$/],
+    // Past 9999-12-31 a date no longer has the YYYY-MM-DD form: this once hung the service.
+    ['a date past year 9999', '/v1/stats/overview?from=9999-12-31&to=9999-12-31', /^querystring\.from$/],
+    ['a date past 2099, CSV', '/v1/stats/trend.csv?from=2100-01-01&to=2100-01-31', /^querystring\.from$/],
+    ['year 0000', '/v1/stats/departments?from=0000-01-01&to=0000-01-31', /^querystring\.from$/],
     ['summary cannot answer a sub-category', '/v1/stats/overview?from=2026-03-01&to=2026-03-31&category=01.02&source=summary', /^querystring\.source$/],
   ];
   for (const [name, url, field] of cases) {
@@ -45,6 +49,10 @@ t.test('bad input is a 400 in the one error shape, naming the field', async (t) 
       `${name} names ${field}: ${JSON.stringify(error.details.fields)}`,
     );
   }
+  const rebuild = await app.inject({ method: 'POST', url: '/v1/stats/summary', headers: admin, payload: { from: '9999-12-31', to: '9999-12-31' } });
+  t.equal(rebuild.statusCode, 400, rebuild.body);
+  t.ok(rebuild.json().error.details.fields.some((f: { field: string }) => f.field === 'from'), rebuild.body);
+  t.equal((await app.inject({ method: 'GET', url: '/v1/stats/overview?from=2026-03-01&to=2026-03-31', headers: manager })).statusCode, 200, 'still answering');
 });
 
 t.test('CSV: UTF-8 with a BOM, Chinese headers, the same figures as the JSON', async (t) => {
