@@ -197,6 +197,14 @@ export const OverdueItem = z.object({
   overdueHours: z.number(),
 });
 
+/** What a manager reads for each 督办 reason. */
+export const SUPERVISION_REASON_NAMES: Readonly<Record<string, string>> = {
+  overdue_accept: '超期未签收',
+  overdue_reply: '超期未办结',
+  returned_twice: '两次退单',
+  reopen_limit: '重办超限',
+};
+
 export const SupervisionItem = z.object({
   id: z.string(),
   ticketId: z.string(),
@@ -205,6 +213,8 @@ export const SupervisionItem = z.object({
   department: z.string().nullable(),
   departmentName: z.string().nullable(),
   reason: z.string(),
+  /** The reason in Chinese (SUPERVISION_REASON_NAMES). */
+  reasonName: z.string(),
   createdAt: z.string(),
   resolvedAt: z.string().nullable(),
 });

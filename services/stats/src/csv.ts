@@ -100,7 +100,7 @@ export function overdueCsv(o: OverdueResult): string {
       ...o.overdue.items.map((i) => [
         '超期', i.number, i.title, i.departmentName ?? i.department, i.district, i.deadline === 'accept' ? '签收' : '办结', i.due, i.overdueHours, null,
       ]),
-      ...o.supervision.items.map((s) => ['督办', s.number, s.title, s.departmentName ?? s.department, null, s.reason, s.createdAt, null, s.resolvedAt]),
+      ...o.supervision.items.map((s) => ['督办', s.number, s.title, s.departmentName ?? s.department, null, s.reasonName, s.createdAt, null, s.resolvedAt]),
     ],
   );
 }

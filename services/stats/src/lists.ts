@@ -1,4 +1,4 @@
-import type { HotspotResult, OverdueResult } from '@hotline/contracts';
+import { SUPERVISION_REASON_NAMES, type HotspotResult, type OverdueResult } from '@hotline/contracts';
 import { appealText, DUPLICATE_THRESHOLD, similarityTo } from '@hotline/domain';
 import type { Fragment, Sql } from './facts';
 import { previousPeriod, type Period } from './periods';
@@ -16,7 +16,8 @@ function filterMeta(filters: StatsFilters): Record<string, string> {
 }
 
 /** A timestamp column as ISO 8601 in UTC, the way the API shows times. */
-const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+/** Beijing wall time with its offset, as a clerk reads a deadline: 2026-03-19T10:00:00.000+08:00. */
+const iso = (column: string) => `to_char(${column} at time zone 'Asia/Shanghai', 'YYYY-MM-DD"T"HH24:MI:SS.MS"+08:00"')`;
 
 const periodMeta = (p: Period) => ({ from: p.from, to: p.to, days: p.days });
 
@@ -87,7 +88,7 @@ export class ListsRepository {
       supervision: {
         total: cases[0]?.total ?? 0,
         open: cases[0]?.open ?? 0,
-        items: cases.map(({ total: _t, open: _o, ...c }) => c),
+        items: cases.map(({ total: _t, open: _o, ...c }) => ({ ...c, reasonName: SUPERVISION_REASON_NAMES[c.reason] ?? c.reason })),
       },
     };
   }

@@ -3,13 +3,22 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import t from 'tap';
 import { generateMarch } from './fixtures';
-import { buildTestStats } from './helper';
+import { bj, buildTestStats, generateTicket } from './helper';
 
 const screenshots = join(import.meta.dirname, '..', '..', '..', '.data', 'screenshots');
 
 t.test('the dashboard loads with data, and the department filter changes the figures', async (t) => {
   const { app, database } = await buildTestStats(t, { now: () => new Date('2026-04-15T10:00:00+08:00') });
   await generateMarch(database.db);
+  // Received and accepted in February (no March event, so March's figures stay as generated), reply due in March and never given.
+  await generateTicket(database.db, {
+    at: bj('2026-02-27 09:00'),
+    department: 'housing',
+    title: '楼道灯坏了一个月',
+    status: 'accepted',
+    acceptDeadline: bj('2026-02-27 11:00'),
+    replyDeadline: bj('2026-03-12 17:30'),
+  });
   await app.statsSummary.refresh('2026-03-01', '2026-03-31');
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
 
@@ -41,7 +50,11 @@ t.test('the dashboard loads with data, and the department filter changes the fig
   t.equal(await page.textContent('#score'), '52.00');
   const firstRow = await page.locator('#ranking-table tbody tr').first().locator('td').allTextContents();
   t.same(firstRow.slice(0, 3), ['1', '市城市管理局', '65']);
-  t.ok((await page.locator('#overdue-table tbody tr').count()) >= 0);
+  const overdueRows = await page.locator('#overdue-table tbody tr').allTextContents();
+  t.equal(overdueRows.length, 1, 'the one overdue ticket');
+  t.match(overdueRows[0], /楼道灯坏了一个月/);
+  t.match(overdueRows[0], /未按时办结/);
+  t.match(overdueRows[0], /2026-03-12 17:30/, 'its deadline in Beijing time');
   t.ok(await page.locator('#trend-chart canvas').count(), 'the trend chart is drawn');
   t.ok(await page.locator('#category-chart canvas').count(), 'the category chart is drawn');
   mkdirSync(screenshots, { recursive: true });

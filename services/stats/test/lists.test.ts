@@ -64,15 +64,24 @@ t.test('overdue list: open tickets past their accept or reply deadline; 督办 c
     ],
     'oldest deadline first; a replied ticket and a deadline still ahead are not listed',
   );
+  t.same(
+    all.overdue.items.map((i: { due: string }) => i.due),
+    ['2026-03-15T17:30:00.000+08:00', '2026-03-18T17:30:00.000+08:00', '2026-03-19T10:00:00.000+08:00'],
+    'deadlines in Beijing time, as the dashboard and the CSV show them',
+  );
+  t.same(
+    all.supervision.items.map((c: { createdAt: string }) => c.createdAt),
+    ['2026-03-19T10:00:00.000+08:00', '2026-03-15T17:30:00.000+08:00'],
+  );
   t.equal(all.overdue.items[1].title, '路灯不亮');
   t.equal(all.overdue.items[0].departmentName, '市城市管理局');
   t.equal(all.supervision.total, 2, 'the February case is outside the period');
   t.equal(all.supervision.open, 1);
   t.same(
-    all.supervision.items.map((c: { reason: string; resolvedAt: string | null }) => [c.reason, c.resolvedAt !== null]),
+    all.supervision.items.map((c: { reason: string; reasonName: string; resolvedAt: string | null }) => [c.reason, c.reasonName, c.resolvedAt !== null]),
     [
-      ['overdue_accept', false],
-      ['overdue_reply', true],
+      ['overdue_accept', '超期未签收', false],
+      ['overdue_reply', '超期未办结', true],
     ],
     'open cases first',
   );
@@ -86,8 +95,8 @@ t.test('overdue list: open tickets past their accept or reply deadline; 督办 c
   t.equal(a3.overdue.items.length, 1);
 
   const csv = await app.inject({ method: 'GET', url: '/v1/stats/overdue.csv?from=2026-03-01&to=2026-03-31', headers: manager });
-  t.match(csv.body, /超期,\d{8}-\d{6},路灯不亮,市住房和城乡建设局,,办结,2026-03-18T09:30:00.000Z,42.5,/);
-  t.match(csv.body, /督办,\d{8}-\d{6},小区夜间施工噪音扰民,市住房和城乡建设局,,overdue_accept,/);
+  t.match(csv.body, /超期,\d{8}-\d{6},路灯不亮,市住房和城乡建设局,,办结,2026-03-18T17:30:00.000\+08:00,42.5,/);
+  t.match(csv.body, /督办,\d{8}-\d{6},小区夜间施工噪音扰民,市住房和城乡建设局,,超期未签收,2026-03-19T10:00:00.000\+08:00,,/);
 });
 
 t.test('hot spots: places and topics that rose most, near-identical appeals grouped', async (t) => {

@@ -166,7 +166,7 @@
         [s.number],
         [s.title],
         [s.departmentName || s.department],
-        [s.reason],
+        [s.reasonName],
         [s.createdAt.slice(0, 16).replace('T', ' ')],
         [null],
       ]),
