@@ -13,6 +13,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The summary tables' keeper: tests and the admin route recount days with it. */
     statsSummary: SummaryRefresher;
+    statsSummaryTimer: SummaryTimer;
   }
 }
 
@@ -39,6 +40,7 @@ export async function buildStatsApp(config: StatsConfig, logger?: Logger, option
     logger: app.log.child({ component: 'stats-summary' }),
   });
   app.decorate('statsSummary', refresher);
+  app.decorate('statsSummaryTimer', timer);
 
   await app.register(statsRoutes, { repo, reports: new StatsReports(repo, settings), lists: new ListsRepository(sql), refresher, settings, now });
   await app.register(dashboardRoutes);

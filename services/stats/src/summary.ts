@@ -15,6 +15,9 @@ const CHUNK_DAYS = 7;
  * Keeps the summary tables: recomputes whole days from the events (the same fact rows the
  * live figures use), replacing what was there, so a recount changes nothing.
  */
+/** After midnight, how long a day's late transactions may still commit before its summary is final. */
+export const SETTLE_MINUTES = 5;
+
 export class SummaryRefresher {
   constructor(
     private readonly sql: Sql,
@@ -83,35 +86,42 @@ export class SummaryRefresher {
     });
   }
 
-  /** Days from the first ticket to `today` that have no summary yet. */
-  async missingDays(today: string): Promise<string[]> {
+  /**
+   * Days from the first ticket to `today` whose summary is missing or was computed before the
+   * day was over (plus SETTLE_MINUTES for transactions in flight at midnight): a day computed
+   * at 17:59 and never again, because the service was down that evening, is recounted.
+   */
+  async unsettledDays(today: string): Promise<string[]> {
     const [first] = await this.sql<{ day: string | null }[]>`
       select to_char(min(created_at) at time zone 'Asia/Shanghai', 'YYYY-MM-DD') as day from tickets`;
     if (!first?.day) return [];
-    const kept = await this.sql<{ day: string }[]>`
-      select to_char(day, 'YYYY-MM-DD') as day from stats_summary_days where day between ${first.day} and ${today}`;
-    const have = new Set(kept.map((k) => k.day));
+    const settled = await this.sql<{ day: string }[]>`
+      select to_char(day, 'YYYY-MM-DD') as day from stats_summary_days
+      where day between ${first.day} and ${today}
+        and computed_at >= ((day + 1)::timestamp at time zone 'Asia/Shanghai') + make_interval(mins => ${SETTLE_MINUTES})`;
+    const have = new Set(settled.map((k) => k.day));
     return daysOf(first.day, today).filter((d) => !have.has(d));
   }
 
-  /** Computes every missing day, run by run of consecutive days. */
-  async catchUp(today: string): Promise<number> {
-    const missing = await this.missingDays(today);
+  /** Computes every unsettled day and the `recentDays` up to today, run by run of consecutive days; returns how many. */
+  async catchUp(today: string, recentDays = 0): Promise<number> {
+    const recent = recentDays > 0 ? daysOf(addDays(today, 1 - recentDays), today) : [];
+    const days = [...new Set([...(await this.unsettledDays(today)), ...recent])].sort();
     let i = 0;
-    while (i < missing.length) {
+    while (i < days.length) {
       let j = i;
-      while (j + 1 < missing.length && missing[j + 1] === addDays(missing[j] as string, 1)) j += 1;
-      await this.refresh(missing[i] as string, missing[j] as string);
+      while (j + 1 < days.length && days[j + 1] === addDays(days[j] as string, 1)) j += 1;
+      await this.refresh(days[i] as string, days[j] as string);
       i = j + 1;
     }
-    return missing.length;
+    return days.length;
   }
 }
 
 /**
- * Recomputes the most recent days (today and yesterday by default) on a timer, after
- * catching up the days missed while the service was down. Events of older days do not
- * arrive any more; a ticket re-categorised long after is recounted with POST /v1/stats/summary.
+ * Recomputes the most recent days (today and yesterday by default) on a timer, and every day
+ * whose summary was last computed before the day was over (days missed while the service
+ * was down). A ticket re-categorised long after is recounted with POST /v1/stats/summary.
  */
 export class SummaryTimer {
   private timer: NodeJS.Timeout | null = null;
@@ -125,18 +135,7 @@ export class SummaryTimer {
 
   start(): void {
     this.stopped = false;
-    this.running = this.firstRun();
-  }
-
-  private async firstRun(): Promise<void> {
-    try {
-      const today = beijingToday(this.options.now());
-      const days = await this.refresher.catchUp(today);
-      if (days > 0) this.options.logger.info({ days }, 'statistics summary caught up');
-    } catch (err) {
-      this.options.logger.error({ err }, 'statistics summary catch-up failed');
-    }
-    this.schedule();
+    this.running = this.tick().finally(() => this.schedule());
   }
 
   private schedule(): void {
@@ -147,11 +146,11 @@ export class SummaryTimer {
     this.timer.unref();
   }
 
-  /** Recomputes the recent days once. */
+  /** Recomputes the recent and the unsettled days once. */
   async tick(): Promise<void> {
-    const today = beijingToday(this.options.now());
     try {
-      await this.refresher.refresh(addDays(today, 1 - this.options.recentDays), today);
+      const days = await this.refresher.catchUp(beijingToday(this.options.now()), this.options.recentDays);
+      if (days > this.options.recentDays) this.options.logger.info({ days }, 'statistics summary caught up');
     } catch (err) {
       this.options.logger.error({ err }, 'statistics summary refresh failed');
     }

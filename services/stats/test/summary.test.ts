@@ -58,7 +58,25 @@ t.test("the timer recounts today's rows", async (t) => {
   await sameAsLive(t, 'after the tick');
 });
 
+t.test('a day summarised before it was over is recounted once it is (the service was down that evening)', async (t) => {
+  const day = '2026-03-20';
+  const received = async () => (await get(`/v1/stats/overview?from=${day}&to=${day}&source=summary`)).volumes.received;
+  const before = await received();
+  // Last computed at 17:59 that day; the service then stopped until the next morning.
+  await database.sql`update stats_summary_days set computed_at = ${bj(`${day} 17:59`)}::timestamptz where day = ${day}`;
+  await generateTicket(database.db, { at: bj(`${day} 20:00`), department: 'housing' });
+  const until = Date.now() + 10_000;
+  while ((await received()) === before && Date.now() < until) await sleep(50);
+  t.equal(await received(), before + 1, 'the evening ticket is in the summary');
+  const [row] = await database.sql<{ settled: boolean }[]>`
+    select computed_at >= ${bj('2026-03-21 00:05')}::timestamptz as settled from stats_summary_days where day = ${day}`;
+  t.ok(row?.settled, 'and the day is now marked as computed after it ended');
+  await sameAsLive(t, 'after the recount');
+});
+
 t.test('days without summary rows are counted live, and a rebuild recounts a period', async (t) => {
+  // From here on rows are deleted on purpose; the timer would count those days again at once.
+  await app.statsSummaryTimer.stop();
   await database.sql`delete from stats_summary_days where day between '2026-03-10' and '2026-03-20'`;
   await database.sql`delete from stats_daily where day between '2026-03-10' and '2026-03-20'`;
   const res = await app.inject({ method: 'GET', url: '/v1/stats/overview?from=2026-03-01&to=2026-03-31', headers: manager });
