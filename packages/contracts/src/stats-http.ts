@@ -102,9 +102,12 @@ export const Durations = z.object({
 });
 
 export const Figures = z.object({
-  /** 派单次数: every dispatch, re-dispatches and reopens included (the 签收 denominator). */
+  /** 派单次数: every dispatch, re-dispatches and reopens included. */
   dispatches: z.number().int(),
-  /** 签收及时率 (also the 响应率 of the composite). */
+  /**
+   * 签收及时率 (also the 响应率 of the composite): of the dispatches whose accept was decided
+   * in the period (accepted, or the accept deadline passed first), those accepted on time.
+   */
   acceptOnTime: Rate,
   /** 按时办结率. */
   replyOnTime: Rate,

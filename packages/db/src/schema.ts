@@ -304,6 +304,7 @@ const statsCounters = () => ({
   merged: statsCount('merged'),
   dispatches: statsCount('dispatches'),
   accepted: statsCount('accepted'),
+  acceptDecided: statsCount('accept_decided'),
   acceptedOnTime: statsCount('accepted_on_time'),
   replied: statsCount('replied'),
   repliedOnTime: statsCount('replied_on_time'),

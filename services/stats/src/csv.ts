@@ -64,7 +64,7 @@ export function departmentsCsv(d: DepartmentStatsResult): string {
   return toCsv(
     [
       '排名', '单位代码', '承办单位', '综合得分', '派单工单', '派单次数',
-      '及时签收', '签收及时率(%)', '办结', '按时办结', '按时办结率(%)',
+      '应签收', '及时签收', '签收及时率(%)', '办结', '按时办结', '按时办结率(%)',
       '回访接通', '已解决', '解决率(%)', '评价', '满意', '满意率(%)', '满意度得分',
       '未接通办结', '退单', '重办', '超期',
       '签收时长中位数(分钟)', '签收时长P90(分钟)', '办结时长中位数(分钟)', '办结时长P90(分钟)',
@@ -73,7 +73,7 @@ export function departmentsCsv(d: DepartmentStatsResult): string {
       const f = c.figures;
       return [
         c.rank, c.department, c.name, c.composite, c.volumes.dispatched, f.dispatches,
-        f.acceptOnTime.numerator, percent(f.acceptOnTime), f.replyOnTime.denominator, f.replyOnTime.numerator, percent(f.replyOnTime),
+        f.acceptOnTime.denominator, f.acceptOnTime.numerator, percent(f.acceptOnTime), f.replyOnTime.denominator, f.replyOnTime.numerator, percent(f.replyOnTime),
         f.resolution.denominator, f.resolution.numerator, percent(f.resolution),
         f.satisfaction.denominator, f.satisfaction.numerator, percent(f.satisfaction), f.satisfactionScore,
         f.unreachable, f.returns, f.reopens, f.overdue,

@@ -20,6 +20,11 @@ export type Fragment = postgres.Fragment;
  * - each dispatch, accept, reply and callback answer is its own event, so a reopened ticket
  *   counts once per cycle;
  * - on time: at or before the deadline the event itself carries (none in force: on time);
+ * - 签收: a dispatch's accept is decided by the first of its accept and its accept overdue
+ *   (the deadline passed first); 签收及时率 counts those deciding events and, of them, the
+ *   accepts on time, so it never passes 100 % however a period cuts a dispatch from its
+ *   accept, and a day's count never changes afterwards. A dispatch returned before either
+ *   is not counted; one still inside its deadline is counted on the day it is decided;
  * - department: the one the event names, else the ticket's; category, district and
  *   channel: the ticket's.
  */
@@ -31,7 +36,8 @@ const counterSql: Record<CounterName, string> = {
   merged: `e.type = 'merged'`,
   dispatches: `e.type = 'dispatched'`,
   accepted: `e.type = 'accepted'`,
-  acceptedOnTime: `e.type = 'accepted' and (e.data->>'acceptDeadline' is null or e.occurred_at <= (e.data->>'acceptDeadline')::timestamptz)`,
+  acceptDecided: `e.accept_decided`,
+  acceptedOnTime: `e.accept_decided and e.type = 'accepted' and (e.data->>'acceptDeadline' is null or e.occurred_at <= (e.data->>'acceptDeadline')::timestamptz)`,
   replied: `e.type = 'replied'`,
   repliedOnTime: `e.type = 'replied' and (e.data->>'replyDeadline' is null or e.occurred_at <= (e.data->>'replyDeadline')::timestamptz)`,
   returns: `e.type = 'returned'`,
@@ -97,7 +103,13 @@ export function factRows(sql: Sql, start: Date, end: Date, filter: TicketFilter 
       select ev.*,
         ev.type = 'dispatched' and not exists (
           select 1 from ticket_events p where p.ticket_id = ev.ticket_id and p.type = 'dispatched' and p.seq < ev.seq
-        ) as first_dispatch
+        ) as first_dispatch,
+        case when ev.type = 'accepted' or (ev.type = 'overdue' and ev.data->>'deadline' = 'accept') then not exists (
+          select 1 from ticket_events p
+          where p.ticket_id = ev.ticket_id and p.seq < ev.seq
+            and (p.type = 'accepted' or (p.type = 'overdue' and p.data->>'deadline' = 'accept'))
+            and p.seq > coalesce((select max(d.seq) from ticket_events d where d.ticket_id = ev.ticket_id and d.type = 'dispatched' and d.seq < ev.seq), -1)
+        ) else false end as accept_decided
       from ticket_events ev
       where ev.type in ${sql(countedTypes)} and ev.occurred_at >= ${start.toISOString()}::timestamptz and ev.occurred_at < ${end.toISOString()}::timestamptz
     ) e

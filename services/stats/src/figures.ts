@@ -10,6 +10,7 @@ export const counterNames = [
   'merged',
   'dispatches',
   'accepted',
+  'acceptDecided',
   'acceptedOnTime',
   'replied',
   'repliedOnTime',
@@ -104,7 +105,7 @@ export function figuresOf(
   const score = rated > 0 ? round(levels.reduce((s, n, i) => s + n * (points[i] ?? 0), 0) / rated, 2) : null;
   return {
     dispatches: c.dispatches,
-    acceptOnTime: rateOf(c.acceptedOnTime, c.dispatches),
+    acceptOnTime: rateOf(c.acceptedOnTime, c.acceptDecided),
     replyOnTime: rateOf(c.repliedOnTime, c.replied),
     resolution: rateOf(c.resolved, c.callbacks),
     satisfaction: rateOf(c.verySatisfied + c.satisfied + c.basicallySatisfied, rated),

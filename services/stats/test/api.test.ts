@@ -68,14 +68,16 @@ t.test('CSV: UTF-8 with a BOM, Chinese headers, the same figures as the JSON', a
   const housing = (lines.find((l) => l.includes(',housing,')) ?? '').split(',');
   const col = (name: string) => housing[header.indexOf(name)];
   t.equal(col('承办单位'), '市住房和城乡建设局');
-  t.equal(col('排名'), '2');
-  t.equal(col('综合得分'), '63.75');
-  t.equal(col('签收及时率(%)'), '66.67');
+  t.equal(col('排名'), '1');
+  t.equal(col('综合得分'), '67.75');
+  t.equal(col('应签收'), '5');
+  t.equal(col('及时签收'), '4');
+  t.equal(col('签收及时率(%)'), '80');
   t.equal(col('满意率(%)'), '75');
   t.equal(col('满意度得分'), '65');
 
   const overview = await app.inject({ method: 'GET', url: '/v1/stats/overview.csv?from=2026-03-01&to=2026-03-31', headers: manager });
-  t.match(overview.body, /三率,签收及时率,,6,8,75\r\n/);
+  t.match(overview.body, /三率,签收及时率,,6,7,85.71\r\n/);
   t.match(overview.body, /三率,按时办结率,,5,6,83.33\r\n/);
   t.match(overview.body, /工单量,受理,11,,,\r\n/);
 
@@ -85,7 +87,7 @@ t.test('CSV: UTF-8 with a BOM, Chinese headers, the same figures as the JSON', a
     t.ok(r.body.startsWith('\uFEFF'), `${path} has a BOM`);
   }
   const trend = await app.inject({ method: 'GET', url: '/v1/stats/trend.csv?from=2026-03-01&to=2026-03-31&granularity=week', headers: manager });
-  t.match(trend.body, /\r\n2026-03-02,9,6,1,1,1,71.43,/);
+  t.match(trend.body, /\r\n2026-03-02,9,6,1,1,1,83.33,/);
 });
 
 t.test('the OpenAPI document lists the statistics routes', async (t) => {

@@ -42,14 +42,14 @@ t.test('the dashboard loads with data, and the department filter changes the fig
   await page.waitForSelector('body[data-state="loaded"]');
   t.equal(await page.title(), '12345热线 统计看板');
   t.equal(await page.textContent('#received'), '11');
-  t.equal(await page.textContent('#rate-accept'), '75.00%');
-  t.equal(await page.textContent('#rate-accept-parts'), '分子/分母 6 / 8');
+  t.equal(await page.textContent('#rate-accept'), '85.71%');
+  t.equal(await page.textContent('#rate-accept-parts'), '分子/分母 6 / 7');
   t.equal(await page.textContent('#rate-reply'), '83.33%');
   t.equal(await page.textContent('#rate-resolution'), '60.00%');
   t.equal(await page.textContent('#rate-satisfaction'), '60.00%');
   t.equal(await page.textContent('#score'), '52.00');
   const firstRow = await page.locator('#ranking-table tbody tr').first().locator('td').allTextContents();
-  t.same(firstRow.slice(0, 3), ['1', '市城市管理局', '65']);
+  t.same(firstRow.slice(0, 3), ['1', '市住房和城乡建设局', '67.75']);
   const overdueRows = await page.locator('#overdue-table tbody tr').allTextContents();
   t.equal(overdueRows.length, 1, 'the one overdue ticket');
   t.match(overdueRows[0], /楼道灯坏了一个月/);
@@ -62,8 +62,8 @@ t.test('the dashboard loads with data, and the department filter changes the fig
 
   await page.selectOption('#department', 'housing');
   await page.waitForSelector('body[data-state="loaded"]');
-  await page.waitForFunction("document.querySelector('#rate-accept').textContent === '66.67%'");
-  t.equal(await page.textContent('#rate-accept-parts'), '分子/分母 4 / 6', 'housing alone');
+  await page.waitForFunction("document.querySelector('#rate-accept').textContent === '80.00%'");
+  t.equal(await page.textContent('#rate-accept-parts'), '分子/分母 4 / 5', 'housing alone');
   t.equal(await page.textContent('#rate-satisfaction'), '75.00%');
   t.equal(await page.textContent('#received'), '4');
   await page.screenshot({ path: join(screenshots, 'stats-dashboard-housing.png'), fullPage: true });

@@ -21,7 +21,7 @@ for (const source of ['live', 'summary'] as const) {
     t.same(o.volumes, { received: 11, dispatched: 6, answered: 1, transferred: 1, merged: 1 }, 'each ticket once; boundary tickets by Beijing date');
     const f = o.figures;
     t.equal(f.dispatches, 8, 'every dispatch: the reopen and the re-dispatch after 退单 too');
-    t.same(f.acceptOnTime, rate(6, 8, 0.75), '签收及时率');
+    t.same(f.acceptOnTime, rate(6, 7, 0.8571), '签收及时率: 7 accepts decided (T5\'s returned dispatch was never accepted), T2 late');
     t.same(f.replyOnTime, rate(5, 6, 0.8333), '按时办结率: the reopened ticket counts once per cycle');
     t.same(f.resolution, rate(3, 5, 0.6), '解决率: reached callbacks only');
     t.same(f.satisfaction, rate(3, 5, 0.6), '满意率');
@@ -72,7 +72,7 @@ t.test('department scorecards, composite and ranking', async (t) => {
   t.equal(housing.name, '市住房和城乡建设局');
   t.same(housing.volumes, { received: 4, dispatched: 5, answered: 0, transferred: 0, merged: 0 });
   t.equal(housing.figures.dispatches, 6);
-  t.same(housing.figures.acceptOnTime, rate(4, 6, 0.6667));
+  t.same(housing.figures.acceptOnTime, rate(4, 5, 0.8), 'T1, T3 twice, T4 on time, T2 late; the returned T5 not counted');
   t.same(housing.figures.replyOnTime, rate(4, 5, 0.8));
   t.same(housing.figures.resolution, rate(2, 4, 0.5));
   t.same(housing.figures.satisfaction, rate(3, 4, 0.75));
@@ -82,7 +82,7 @@ t.test('department scorecards, composite and ranking', async (t) => {
   t.equal(housing.figures.unreachable, 1);
   t.same(housing.figures.timeToAccept, { count: 5, medianMinutes: 30, p90Minutes: 180 });
   t.same(housing.figures.timeToReply, { count: 5, medianMinutes: 2900, p90Minutes: 24000 });
-  t.equal(housing.composite, 63.75, '30 × 0.6667 + 35 × 0.5 + 35 × 0.75');
+  t.equal(housing.composite, 67.75, '30 × 0.8 + 35 × 0.5 + 35 × 0.75');
   const urban = card('urban-management');
   t.same(urban.figures.acceptOnTime, rate(2, 2, 1));
   t.same(urban.figures.satisfaction, rate(0, 1, 0));
@@ -90,8 +90,8 @@ t.test('department scorecards, composite and ranking', async (t) => {
   t.same(
     d.departments.slice(0, 2).map((c: { department: string; rank: number }) => [c.department, c.rank]),
     [
-      ['urban-management', 1],
-      ['housing', 2],
+      ['housing', 1],
+      ['urban-management', 2],
     ],
   );
   const transport = card('transport');
@@ -114,10 +114,10 @@ t.test('department scorecards, composite and ranking', async (t) => {
     'weights from the request re-rank the departments',
   );
 
-  const one = await get('/v1/stats/departments?from=2026-03-01&to=2026-03-31&department=housing');
+  const one = await get('/v1/stats/departments?from=2026-03-01&to=2026-03-31&department=urban-management');
   t.same(
     one.departments.map((c: { department: string; rank: number }) => [c.department, c.rank]),
-    [['housing', 2]],
+    [['urban-management', 2]],
     'one department keeps its rank among all',
   );
 });
@@ -126,16 +126,20 @@ t.test('nothing rated: the rates without a denominator are null and the composit
   const d = await get('/v1/stats/departments?from=2026-03-06&to=2026-03-07');
   const card = (code: string) => d.departments.find((c: { department: string }) => c.department === code);
   const housing = card('housing');
-  t.same(housing.figures.acceptOnTime, rate(0, 1, 0), 'the returned dispatch was not accepted');
+  t.same(housing.figures.acceptOnTime, rate(0, 0, null), 'the dispatch returned before its accept was decided is not counted');
   t.same(housing.figures.replyOnTime, rate(2, 2, 1));
   t.same(housing.figures.resolution, rate(0, 0, null));
   t.same(housing.figures.satisfaction, rate(0, 0, null));
   t.equal(housing.figures.satisfactionScore, null);
-  t.equal(housing.composite, 0, 'response alone');
-  t.equal(card('urban-management').composite, 100);
+  t.equal(housing.composite, null, 'none of the three rates: no composite');
+  t.equal(housing.rank, null);
+  const urban = card('urban-management');
+  t.same(urban.figures.acceptOnTime, rate(2, 2, 1));
+  t.same(urban.figures.satisfaction, rate(0, 0, null));
+  t.equal(urban.composite, 100, 'response alone');
   const o = await get('/v1/stats/overview?from=2026-03-06&to=2026-03-07');
   t.same(o.figures.satisfaction, rate(0, 0, null));
-  t.same(o.figures.acceptOnTime, rate(2, 3, 0.6667));
+  t.same(o.figures.acceptOnTime, rate(2, 2, 1));
 });
 
 t.test('a period boundary at midnight Beijing time', async (t) => {
@@ -151,7 +155,7 @@ t.test('a period boundary at midnight Beijing time', async (t) => {
 
 t.test('filters narrow every figure', async (t) => {
   const housing = await get('/v1/stats/overview?from=2026-03-01&to=2026-03-31&department=housing');
-  t.same(housing.figures.acceptOnTime, rate(4, 6, 0.6667));
+  t.same(housing.figures.acceptOnTime, rate(4, 5, 0.8));
   t.same(housing.figures.timeToAccept, { count: 5, medianMinutes: 30, p90Minutes: 180 });
   const a2 = await get('/v1/stats/overview?from=2026-03-01&to=2026-03-31&district=A2%E5%8C%BA');
   t.same(a2.volumes, { received: 2, dispatched: 2, answered: 0, transferred: 0, merged: 0 });
@@ -181,7 +185,7 @@ t.test('trend by day, week and month', async (t) => {
     'weeks start on Monday, the first cut to the period',
   );
   const second = week.points[1];
-  t.same(second.acceptOnTime, rate(5, 7, 0.7143), 'T1, T3, T4, T5 (twice), T6 dispatched; T2 late and T5 returned');
+  t.same(second.acceptOnTime, rate(5, 6, 0.8333), 'T1, T3, T4, T5, T6 accepted on time, T2 late; T5\'s returned dispatch not counted');
   const day = await get('/v1/stats/trend?from=2026-03-01&to=2026-03-31&granularity=day');
   t.equal(day.points.length, 31);
   t.same(day.points[19].replyOnTime, rate(0, 1, 0), 'T2 replied late on the 20th');
