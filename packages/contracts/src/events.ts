@@ -76,7 +76,11 @@ export const eventData = {
   transferred: z.object({ service: EmergencyService, note: z.string().nullable() }),
   merged: z.object({ into: z.uuid() }),
   deadline_warning: z.object({ deadline: DeadlineKind, due: isoTime }),
-  overdue: z.object({ deadline: DeadlineKind, due: isoTime }),
+  /**
+   * `department`: the one responsible when the deadline passed, charged with the 超期 even if
+   * the ticket goes elsewhere later (absent from events written before it was added).
+   */
+  overdue: z.object({ deadline: DeadlineKind, due: isoTime, department: z.string().nullable().optional() }),
   noted: z.object({ note: z.string() }),
 } as const;
 

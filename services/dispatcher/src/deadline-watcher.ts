@@ -179,7 +179,11 @@ export class DeadlineWatcher {
         if (inserted.length === 0) continue;
         const data = { deadline: alert.kind, due: alert.due.toISOString() };
         const ctx = { actor: system, requestId: null, at: now };
-        events.push(newTicketEvent(id, alert.stage === 'warning' ? 'deadline_warning' : 'overdue', data, ctx));
+        events.push(
+          alert.stage === 'warning'
+            ? newTicketEvent(id, 'deadline_warning', data, ctx)
+            : newTicketEvent(id, 'overdue', { ...data, department: ticket.departmentCode }, ctx),
+        );
         raised.push(alert.stage);
         // A late callback is the hotline's own lateness, not a department's: no 督办 case.
         if (alert.stage === 'overdue' && alert.kind !== 'callback') {

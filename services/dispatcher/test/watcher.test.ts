@@ -79,14 +79,14 @@ t.test('warnings and overdue alerts happen once per ticket and deadline, across 
   const iso = (d: Date) => d.toISOString();
   t.same(await historyOf(late.id), [
     { type: 'deadline_warning', data: { deadline: 'accept', due: iso(accept) }, at: iso(after(acceptWarning)), actor: 'deadline-watcher' },
-    { type: 'overdue', data: { deadline: 'accept', due: iso(accept) }, at: iso(after(accept)), actor: 'deadline-watcher' },
+    { type: 'overdue', data: { deadline: 'accept', due: iso(accept), department: 'housing' }, at: iso(after(accept)), actor: 'deadline-watcher' },
     { type: 'deadline_warning', data: { deadline: 'reply', due: iso(reply) }, at: iso(after(replyWarning)), actor: 'deadline-watcher' },
     { type: 'deadline_warning', data: { deadline: 'reply', due: iso(extended) }, at: iso(after(extendedWarning)), actor: 'deadline-watcher' },
-    { type: 'overdue', data: { deadline: 'reply', due: iso(extended) }, at: iso(after(extended)), actor: 'deadline-watcher' },
+    { type: 'overdue', data: { deadline: 'reply', due: iso(extended), department: 'housing' }, at: iso(after(extended)), actor: 'deadline-watcher' },
   ]);
   t.same(await historyOf(onTime.id), [
     { type: 'deadline_warning', data: { deadline: 'reply', due: iso(reply) }, at: iso(after(replyWarning)), actor: 'deadline-watcher' },
-    { type: 'overdue', data: { deadline: 'reply', due: iso(reply) }, at: iso(after(reply)), actor: 'deadline-watcher' },
+    { type: 'overdue', data: { deadline: 'reply', due: iso(reply), department: 'housing' }, at: iso(after(reply)), actor: 'deadline-watcher' },
   ]);
   t.equal((await database.db.select().from(deadlineAlerts)).length, 7, 'one alert row per ticket, deadline, due time and stage');
 
@@ -159,7 +159,7 @@ t.test('a callback (回访) not made by its due time: a warning before, one over
     history.filter((e) => e.type === 'deadline_warning' || e.type === 'overdue').map((e) => [e.type, e.data]),
     [
       ['deadline_warning', { deadline: 'callback', due: due.toISOString() }],
-      ['overdue', { deadline: 'callback', due: due.toISOString() }],
+      ['overdue', { deadline: 'callback', due: due.toISOString(), department: (await ticketRow(database.db, ticket.id)).departmentCode }],
     ],
   );
   t.equal((await ticketRow(database.db, ticket.id)).status, 'callback_pending', 'the ticket still waits for its callback');

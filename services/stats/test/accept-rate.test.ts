@@ -28,6 +28,19 @@ await generateTicket(db(), {
 // Monday 10:00, still inside its deadline when the figures are read for Monday: not decided yet.
 await generateTicket(db(), { at: bj('2026-04-13 09:55'), department: H, status: 'dispatched', steps: [s.dispatched('2026-04-13 10:00', H, '2026-04-20 12:00', '2026-04-27 17:30')] });
 
+// Housing lets the accept deadline pass, then returns the ticket (退单); urban management takes it.
+await generateTicket(db(), {
+  at: bj('2026-04-14 09:50'),
+  department: 'urban-management',
+  steps: [
+    s.dispatched('2026-04-14 10:00', H, '2026-04-14 12:00', '2026-04-28 17:30'),
+    s.overdue('2026-04-14 12:00', 'accept', '2026-04-14 12:00', H),
+    s.returned('2026-04-14 13:00', H),
+    s.dispatched('2026-04-14 14:00', 'urban-management', '2026-04-14 16:00', '2026-04-28 17:30'),
+    s.accepted('2026-04-14 14:10', 'urban-management', '2026-04-14 16:00'),
+  ],
+});
+
 function db() {
   return database.db;
 }
@@ -50,3 +63,15 @@ for (const source of ['live', 'summary'] as const) {
     t.same((await get('2026-04-11', '2026-04-12')).acceptOnTime, rate(0, 0, null), 'the weekend: nothing decided');
   });
 }
+
+t.test('超期 is charged to the department that let the deadline pass, not to the one the ticket went to after', async (t) => {
+  for (const source of ['live', 'summary'] as const) {
+    if (source === 'summary') await app.statsSummary.refresh('2026-04-14', '2026-04-14');
+    const res = await app.inject({ method: 'GET', url: `/v1/stats/departments?from=2026-04-14&to=2026-04-14&source=${source}`, headers: manager });
+    const card = (code: string) => res.json().departments.find((c: { department: string }) => c.department === code);
+    t.equal(card(H).figures.overdue, 1, `housing (${source})`);
+    t.equal(card('urban-management').figures.overdue, 0, `urban management (${source})`);
+    t.same(card(H).figures.acceptOnTime, rate(0, 1, 0), `housing's dispatch was decided late (${source})`);
+    t.same(card('urban-management').figures.acceptOnTime, rate(1, 1, 1), `urban management's on time (${source})`);
+  }
+});

@@ -164,5 +164,5 @@ export const step = {
   answered: (at: string): Step => ['answered', bj(at), { answer: '已答复政策咨询。' }],
   transferred: (at: string): Step => ['transferred', bj(at), { service: '110', note: null }],
   merged: (at: string, into: string): Step => ['merged', bj(at), { into }],
-  overdue: (at: string, deadline: 'accept' | 'reply', due: string): Step => ['overdue', bj(at), { deadline, due: bj(due) }],
+  overdue: (at: string, deadline: 'accept' | 'reply', due: string, department?: string): Step => ['overdue', bj(at), { deadline, due: bj(due), ...(department ? { department } : {}) }],
 };
