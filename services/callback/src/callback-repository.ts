@@ -26,6 +26,7 @@ import {
 } from '@hotline/domain';
 import { and, asc, eq, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import { uuidv7 } from 'uuidv7';
+import { z } from 'zod';
 
 export interface CallbackSettings extends CallbackPolicy {
   callbackWorkingDays: number;
@@ -258,7 +259,7 @@ function encodeCursor(row: CallbackRow): string {
 function decodeCursor(cursor: string): { due: Date; id: string } {
   const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
   const due = new Date(at ?? '');
-  if (!id || !/^[0-9a-f-]{36}$/.test(id) || Number.isNaN(due.getTime())) {
+  if (!id || !z.uuid().safeParse(id).success || Number.isNaN(due.getTime())) {
     throw new HotlineError('validation_failed', 'invalid querystring.cursor: use the nextCursor of the previous page', {
       fields: [{ field: 'querystring.cursor', message: 'not a cursor from this API' }],
     });

@@ -40,6 +40,12 @@ t.test('a reply opens one callback, due the next working day, listed for agents 
   const next = await app.inject({ method: 'GET', url: `/v1/callbacks?overdue=true&limit=1&cursor=${overdue.json().nextCursor}`, headers: agent });
   t.same(next.json().items.map((i: { ticketId: string }) => i.ticketId), [later.id], 'the cursor gives the next page');
   t.equal(next.json().nextCursor, null);
+  // A cursor someone made up: 36 dashes passed the old shape check and then failed in PostgreSQL with a 500.
+  for (const forged of [`2026-03-06T01:00:00.000Z|${'-'.repeat(36)}`, 'not-a-date|0196b7a0-0000-7000-8000-000000000000', 'garbage']) {
+    const res = await app.inject({ method: 'GET', url: `/v1/callbacks?cursor=${Buffer.from(forged).toString('base64url')}`, headers: agent });
+    t.equal(res.statusCode, 400, forged);
+    t.equal(res.json().error.details.fields[0].field, 'querystring.cursor', forged);
+  }
 });
 
 t.test('a redelivered reply opens nothing twice', async (t) => {
