@@ -5,9 +5,14 @@ import { maskPhone, type Role } from '@hotline/domain';
 /** Roles that see the caller's whole phone number; everyone else sees 138****1234. */
 export const fullPhoneRoles: readonly Role[] = ['agent', 'admin'];
 
-/** The API's view of a ticket; `wholePhone` false masks the caller's number. */
-export function ticketView(row: TicketRow, wholePhone: boolean, history?: TicketEventRow[]): TicketBody {
-  const phone = row.callerPhone && !wholePhone ? maskPhone(row.callerPhone) : row.callerPhone;
+/**
+ * The API's view of a ticket; `wholePhone` false masks the caller's number. With
+ * `withholdAnonymous` (a department reading), an anonymous caller's name is withheld and the
+ * number masked, here and in the history, as in the department's dispatch message.
+ */
+export function ticketView(row: TicketRow, wholePhone: boolean, history?: TicketEventRow[], withholdAnonymous = false): TicketBody {
+  const withheld = withholdAnonymous && row.callerAnonymous;
+  const phone = row.callerPhone && (withheld || !wholePhone) ? maskPhone(row.callerPhone) : row.callerPhone;
   return {
     id: row.id,
     number: row.number,
@@ -15,7 +20,7 @@ export function ticketView(row: TicketRow, wholePhone: boolean, history?: Ticket
     channel: row.channel as TicketBody['channel'],
     type: row.type as TicketBody['type'],
     urgency: row.urgency as TicketBody['urgency'],
-    caller: { name: row.callerName, phone, anonymous: row.callerAnonymous },
+    caller: { name: withheld ? null : row.callerName, phone, anonymous: row.callerAnonymous },
     title: row.title,
     content: row.content,
     location: {
@@ -46,9 +51,16 @@ export function ticketView(row: TicketRow, wholePhone: boolean, history?: Ticket
             type: e.type,
             occurredAt: e.occurredAt.toISOString(),
             actor: { role: e.actorRole, id: e.actorId },
-            data: e.data as Record<string, unknown>,
+            data: withheld ? withoutCallerName(e.data as Record<string, unknown>) : (e.data as Record<string, unknown>),
           })),
         }
       : {}),
   };
+}
+
+/** An event's data with the caller's name of its ticket summary (the `received` event's) removed. */
+function withoutCallerName(data: Record<string, unknown>): Record<string, unknown> {
+  const ticket = data.ticket as { caller?: Record<string, unknown> } | undefined;
+  if (!ticket?.caller) return data;
+  return { ...data, ticket: { ...ticket, caller: { ...ticket.caller, name: null } } };
 }

@@ -48,6 +48,8 @@ export interface SeedTicketOptions {
   urgency?: Urgency;
   /** null for a caller who left no number; default 13812341234. */
   callerPhone?: string | null;
+  /** The caller asked not to be named to the department (匿名); default false. */
+  anonymous?: boolean;
   title?: string;
   content?: string;
   district?: string;
@@ -159,7 +161,7 @@ export async function seedTicket(database: { db: Db }, names: StreamNames, optio
     urgency,
     callerName: '张先生',
     callerPhone: phone,
-    callerAnonymous: false,
+    callerAnonymous: options.anonymous ?? false,
     title,
     content,
     district: options.district ?? null,
@@ -180,7 +182,7 @@ export async function seedTicket(database: { db: Db }, names: StreamNames, optio
         urgency,
         title,
         content,
-        caller: { name: '张先生', phoneMasked: phone ? maskPhone(phone) : null, anonymous: false },
+        caller: { name: '张先生', phoneMasked: phone ? maskPhone(phone) : null, anonymous: options.anonymous ?? false },
         location: { district: row.district ?? null, street: null, address: null },
       },
     },

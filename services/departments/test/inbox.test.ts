@@ -80,3 +80,20 @@ t.test("the caller's phone is masked unless the department has full_phone", asyn
   t.equal(await read(admin), '13912345678');
   t.equal((await app.inject({ method: 'GET', url: `/v1/tickets/${fresh.id}`, headers: clerk })).json().caller.phone, '138****1234');
 });
+
+t.test("an anonymous caller's name and number are withheld from departments, even one with full_phone", async (t) => {
+  const report = await seedTicket(database, names, { status: 'dispatched', department: 'public-security', type: 'report', callerPhone: '13912345678', anonymous: true });
+  const police = keyOf('public-security');
+  const listed = (await app.inject({ method: 'GET', url: '/v1/inbox', headers: police })).json().items.find((i: { id: string }) => i.id === report.id);
+  t.same(listed.caller, { name: null, phone: '139****5678', anonymous: true }, 'in the inbox');
+  const one = (await app.inject({ method: 'GET', url: `/v1/tickets/${report.id}`, headers: police })).json();
+  t.same(one.caller, { name: null, phone: '139****5678', anonymous: true }, 'in the ticket');
+  const received = one.history.find((e: { type: string }) => e.type === 'received');
+  t.equal(received.data.ticket.caller.name, null, 'and in its history');
+  t.notMatch(JSON.stringify(one), /张先生|13912345678/, 'nowhere in the answer');
+  const accepted = await app.inject({ method: 'POST', url: `/v1/tickets/${report.id}/accept`, headers: police });
+  t.equal(accepted.statusCode, 200);
+  t.notMatch(accepted.body, /张先生|13912345678/, 'nor in the ticket an action returns');
+  const forAdmin = (await app.inject({ method: 'GET', url: `/v1/tickets/${report.id}`, headers: admin })).json();
+  t.same(forAdmin.caller, { name: '张先生', phone: '13912345678', anonymous: true }, 'the hotline itself still knows who called');
+});

@@ -2,7 +2,7 @@ import { ExtensionBody, ExtensionDecisionBody, ExtensionResult, TicketIdParams, 
 import { ticketView } from '@hotline/db';
 import type { Service } from '@hotline/server';
 import type { FastifyRequest } from 'fastify';
-import { contextOf, departmentOf, errors, seesWholePhone } from '../requests';
+import { contextOf, departmentOf, errors, readerDepartment, seesWholePhone } from '../requests';
 import { DepartmentTicketRepository, type ExtensionRow } from '../ticket-repository';
 
 function extensionView(row: ExtensionRow): ExtensionRequestBody {
@@ -25,7 +25,7 @@ export async function extensionRoutes(app: Service): Promise<void> {
 
   async function result(request: FastifyRequest, row: ExtensionRow) {
     const [ticket, history, wholePhone] = await Promise.all([repo.find(row.ticketId), repo.history(row.ticketId), seesWholePhone(request, repo)]);
-    return { extension: extensionView(row), ticket: ticketView(ticket, wholePhone, history) };
+    return { extension: extensionView(row), ticket: ticketView(ticket, wholePhone, history, readerDepartment(request) !== null) };
   }
 
   app.post(

@@ -20,7 +20,7 @@ export async function inboxRoutes(app: Service): Promise<void> {
     async (request) => {
       const department = departmentOf(request);
       const [page, wholePhone] = await Promise.all([repo.inbox(department, request.query), repo.seesWholePhone(department)]);
-      return { items: page.items.map((t) => ticketView(t, wholePhone)), nextCursor: page.nextCursor };
+      return { items: page.items.map((t) => ticketView(t, wholePhone, undefined, true)), nextCursor: page.nextCursor };
     },
   );
 }

@@ -13,7 +13,7 @@ export async function ticketRoutes(app: Service): Promise<void> {
   /** The ticket after a change the caller was allowed to make, even if it has left their view (退单). */
   async function changed(request: FastifyRequest, id: string) {
     const [ticket, history, wholePhone] = await Promise.all([repo.find(id), repo.history(id), seesWholePhone(request, repo)]);
-    return ticketView(ticket, wholePhone, history);
+    return ticketView(ticket, wholePhone, history, readerDepartment(request) !== null);
   }
 
   app.get(
@@ -26,7 +26,7 @@ export async function ticketRoutes(app: Service): Promise<void> {
       const { id } = request.params;
       const ticket = await repo.find(id, readerDepartment(request));
       const [history, wholePhone] = await Promise.all([repo.history(id), seesWholePhone(request, repo)]);
-      return ticketView(ticket, wholePhone, history);
+      return ticketView(ticket, wholePhone, history, readerDepartment(request) !== null);
     },
   );
 
