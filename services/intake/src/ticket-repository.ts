@@ -32,12 +32,20 @@ export class TicketNumbers {
   private day = '';
   private next = 0;
   private last = -1;
+  /** The one reservation in flight: a burst of requests waits on it instead of each reserving a block. */
+  private reserving: Promise<void> | null = null;
 
   constructor(private readonly db: Db) {}
 
   async take(at: Date): Promise<string> {
     const day = beijingDateKey(at).replaceAll('-', '');
-    if (day !== this.day || this.next > this.last) await this.reserve(day);
+    // Checked again after every reservation: the waiters before this one may have used it up.
+    while (day !== this.day || this.next > this.last) {
+      this.reserving ??= this.reserve(day).finally(() => {
+        this.reserving = null;
+      });
+      await this.reserving;
+    }
     return `${day}-${String(this.next++).padStart(6, '0')}`;
   }
 
@@ -48,12 +56,9 @@ export class TicketNumbers {
       .onConflictDoUpdate({ target: ticketNumberCounters.day, set: { last: sql`${ticketNumberCounters.last} + ${NUMBER_BLOCK}` } })
       .returning({ last: ticketNumberCounters.last });
     if (!row) throw new Error('ticket number counter returned no row');
-    // Another request of this process may have reserved meanwhile; the newer block wins.
-    if (day !== this.day || row.last > this.last) {
-      this.day = day;
-      this.last = row.last;
-      this.next = row.last - NUMBER_BLOCK + 1;
-    }
+    this.day = day;
+    this.last = row.last;
+    this.next = row.last - NUMBER_BLOCK + 1;
   }
 }
 
