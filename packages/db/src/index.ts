@@ -1,5 +1,6 @@
 export * from './client';
 export * from './migrate';
+export * from './page-cursor';
 export * from './schema';
 export * from './seed';
 export * from './ticket-events';

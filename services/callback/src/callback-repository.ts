@@ -12,6 +12,8 @@ import {
   type TicketEventRow,
   type TicketRow,
   type Tx,
+  decodePageCursor,
+  encodePageCursor,
 } from '@hotline/db';
 import {
   callbackAnswerProblems,
@@ -26,7 +28,6 @@ import {
 } from '@hotline/domain';
 import { and, asc, eq, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import { uuidv7 } from 'uuidv7';
-import { z } from 'zod';
 
 export interface CallbackSettings extends CallbackPolicy {
   callbackWorkingDays: number;
@@ -113,8 +114,8 @@ export class CallbackRepository {
     if (query.overdue === 'false') where.push(sql`${callbacks.due} >= ${now.toISOString()}::timestamptz`);
     if (query.department) where.push(eq(callbacks.departmentCode, query.department));
     if (query.cursor) {
-      const cursor = decodeCursor(query.cursor);
-      where.push(sql`(${callbacks.due}, ${callbacks.id}) > (${cursor.due.toISOString()}::timestamptz, ${cursor.id}::uuid)`);
+      const cursor = decodePageCursor(query.cursor);
+      where.push(sql`(${callbacks.due}, ${callbacks.id}) > (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)`);
     }
     const rows = await this.db
       .select({ callback: callbacks, ticket: tickets })
@@ -137,7 +138,7 @@ export class CallbackRepository {
       merged: merged.filter((m) => m.mergedInto === r.ticket.id),
     }));
     const last = page.at(-1);
-    return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(last.callback) : null };
+    return { items, nextCursor: rows.length > query.limit && last ? encodePageCursor(last.callback.due, last.callback.id) : null };
   }
 
   async findCallback(id: string): Promise<{ callback: CallbackRow; ticket: TicketRow } | null> {
@@ -252,17 +253,4 @@ export class CallbackRepository {
   }
 }
 
-function encodeCursor(row: CallbackRow): string {
-  return Buffer.from(`${row.due.toISOString()}|${row.id}`).toString('base64url');
-}
 
-function decodeCursor(cursor: string): { due: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  const due = new Date(at ?? '');
-  if (!id || !z.uuid().safeParse(id).success || Number.isNaN(due.getTime())) {
-    throw new HotlineError('validation_failed', 'invalid querystring.cursor: use the nextCursor of the previous page', {
-      fields: [{ field: 'querystring.cursor', message: 'not a cursor from this API' }],
-    });
-  }
-  return { due, id };
-}

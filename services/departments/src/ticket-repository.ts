@@ -13,6 +13,8 @@ import {
   type TicketEventRow,
   type TicketRow,
   type Tx,
+  decodePageCursor,
+  encodePageCursor,
 } from '@hotline/db';
 import { canApply, toBeijingIso, type EventType, type ReplyResult, type TicketStatus } from '@hotline/domain';
 import { and, arrayContains, asc, desc, eq, gte, ilike, inArray, isNotNull, lt, not, or, sql, type SQL } from 'drizzle-orm';
@@ -108,8 +110,8 @@ export class DepartmentTicketRepository {
       where.push(or(ilike(tickets.title, pattern), ilike(tickets.content, pattern), eq(tickets.number, query.q)) as SQL);
     }
     if (query.cursor) {
-      const cursor = decodeCursor(query.cursor);
-      where.push(sql`(${tickets.dispatchedAt}, ${tickets.id}) < (${cursor.dispatchedAt.toISOString()}::timestamptz, ${cursor.id}::uuid)`);
+      const cursor = decodePageCursor(query.cursor);
+      where.push(sql`(${tickets.dispatchedAt}, ${tickets.id}) < (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)`);
     }
     const rows = await this.db
       .select()
@@ -119,7 +121,7 @@ export class DepartmentTicketRepository {
       .limit(query.limit + 1);
     const items = rows.slice(0, query.limit);
     const last = items.at(-1);
-    return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null };
+    return { items, nextCursor: rows.length > query.limit && last?.dispatchedAt ? encodePageCursor(last.dispatchedAt, last.id) : null };
   }
 
   /** 签收. */
@@ -311,17 +313,4 @@ function beijingEnd(value: string): Date {
   return new Date(new Date(`${value}T00:00:00+08:00`).getTime() + 86_400_000);
 }
 
-function encodeCursor(row: TicketRow): string {
-  return Buffer.from(`${row.dispatchedAt?.toISOString()}|${row.id}`).toString('base64url');
-}
 
-function decodeCursor(cursor: string): { dispatchedAt: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  const dispatchedAt = new Date(at ?? '');
-  if (!id || !/^[0-9a-f-]{36}$/.test(id) || Number.isNaN(dispatchedAt.getTime())) {
-    throw new HotlineError('validation_failed', 'invalid querystring.cursor: use the nextCursor of the previous page', {
-      fields: [{ field: 'querystring.cursor', message: 'not a cursor from this API' }],
-    });
-  }
-  return { dispatchedAt, id };
-}

@@ -63,9 +63,11 @@ t.test('cursor pagination', async (t) => {
     [notAccepted.id, acceptedLate.id],
     [longOverdue.id, longReplied.id],
   ]);
-  const bad = await app.inject({ method: 'GET', url: '/v1/inbox?cursor=nonsense', headers: clerk });
-  t.equal(bad.statusCode, 400);
-  t.match(bad.json().error.message, /cursor/);
+  for (const forged of ['nonsense', Buffer.from(`2026-03-06T01:00:00.000Z|${'-'.repeat(36)}`).toString('base64url')]) {
+    const bad = await app.inject({ method: 'GET', url: `/v1/inbox?cursor=${forged}`, headers: clerk });
+    t.equal(bad.statusCode, 400, forged);
+    t.match(bad.json().error.message, /cursor/);
+  }
 });
 
 t.test("the caller's phone is masked unless the department has full_phone", async (t) => {

@@ -14,6 +14,8 @@ import {
   type TicketEventRow,
   type TicketRow,
   type Tx,
+  decodePageCursor,
+  encodePageCursor,
 } from '@hotline/db';
 import { beijingDateKey, maskPhone, normalizePhone, type TicketStatus } from '@hotline/domain';
 import { and, asc, desc, eq, gte, ilike, lt, or, sql, type SQL } from 'drizzle-orm';
@@ -206,8 +208,8 @@ export class TicketRepository {
       where.push(or(ilike(tickets.title, pattern), ilike(tickets.content, pattern)) as SQL);
     }
     if (query.cursor) {
-      const cursor = decodeCursor(query.cursor);
-      where.push(sql`(${tickets.createdAt}, ${tickets.id}) < (${cursor.createdAt.toISOString()}::timestamptz, ${cursor.id}::uuid)`);
+      const cursor = decodePageCursor(query.cursor);
+      where.push(sql`(${tickets.createdAt}, ${tickets.id}) < (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)`);
     }
     const rows = await this.db
       .select()
@@ -217,7 +219,7 @@ export class TicketRepository {
       .limit(query.limit + 1);
     const items = rows.slice(0, query.limit);
     const last = items.at(-1);
-    return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null };
+    return { items, nextCursor: rows.length > query.limit && last ? encodePageCursor(last.createdAt, last.id) : null };
   }
 
   /**
@@ -253,20 +255,7 @@ function beijingEnd(value: string): Date {
   return new Date(new Date(`${value}T00:00:00+08:00`).getTime() + 86_400_000);
 }
 
-function encodeCursor(row: TicketRow): string {
-  return Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString('base64url');
-}
 
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  const createdAt = new Date(at ?? '');
-  if (!id || !/^[0-9a-f-]{36}$/.test(id) || Number.isNaN(createdAt.getTime())) {
-    throw new HotlineError('validation_failed', 'invalid querystring.cursor: use the nextCursor of the previous page', {
-      fields: [{ field: 'querystring.cursor', message: 'not a cursor from this API' }],
-    });
-  }
-  return { createdAt, id };
-}
 
 function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string; cause?: { code?: string } };

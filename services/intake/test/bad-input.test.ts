@@ -120,6 +120,13 @@ t.test('bad input is a 4xx JSON error naming the problem, and stores nothing', a
       request: { method: 'GET', url: '/v1/tickets?status=lost', headers: agent },
     },
     { name: 'a forged cursor', status: 400, code: 'validation_failed', mentions: /cursor/, request: { method: 'GET', url: '/v1/tickets?cursor=abc', headers: agent } },
+    {
+      name: 'a cursor whose id is 36 dashes',
+      status: 400,
+      code: 'validation_failed',
+      mentions: /cursor/,
+      request: { method: 'GET', url: `/v1/tickets?cursor=${Buffer.from(`2026-03-06T01:00:00.000Z|${'-'.repeat(36)}`).toString('base64url')}`, headers: agent },
+    },
     { name: 'a huge limit', status: 400, code: 'validation_failed', mentions: /limit/, request: { method: 'GET', url: '/v1/tickets?limit=1e308', headers: agent } },
     {
       name: 'an unknown emergency service',
