@@ -3,7 +3,7 @@ import type { TicketType, Urgency } from './ticket';
 
 /** Deadline rules; config overrides any part by spreading over defaultDeadlinePolicy. */
 export interface DeadlinePolicy {
-  /** 签收: office hours from dispatch. */
+  /** 签收: office hours from dispatch; for an emergency, hours on the clock. */
   acceptWorkingHours: number;
   /** 办结反馈: working days from dispatch, per ticket type. */
   replyWorkingDays: Readonly<Record<TicketType, number>>;
@@ -34,15 +34,22 @@ export const defaultDeadlinePolicy: DeadlinePolicy = Object.freeze({
 
 const HOUR_MS = 3_600_000;
 
+/**
+ * 签收 deadline. An emergency is accepted within the same hours on the clock: a gas leak
+ * reported on Friday evening cannot wait for Monday's office hours.
+ */
 export function acceptDeadline(
   dispatchedAt: Date,
+  urgency: Urgency,
   calendar: WorkingCalendar,
   policy: DeadlinePolicy = defaultDeadlinePolicy,
 ): Date {
+  if (deadlineClock(urgency) === 'calendar') return new Date(dispatchedAt.getTime() + policy.acceptWorkingHours * HOUR_MS);
   return calendar.addWorkingHours(dispatchedAt, policy.acceptWorkingHours);
 }
 
-export function replyClock(urgency: Urgency): DeadlineClock {
+/** The clock a ticket's accept and reply deadlines run on: the wall clock for emergencies, office time otherwise. */
+export function deadlineClock(urgency: Urgency): DeadlineClock {
   return urgency === 'emergency' ? 'calendar' : 'working';
 }
 
@@ -54,7 +61,7 @@ export function replyDeadline(
   calendar: WorkingCalendar,
   policy: DeadlinePolicy = defaultDeadlinePolicy,
 ): Date {
-  if (replyClock(urgency) === 'calendar') {
+  if (deadlineClock(urgency) === 'calendar') {
     return new Date(dispatchedAt.getTime() + policy.emergencyReplyHours * HOUR_MS);
   }
   return calendar.addWorkingDays(dispatchedAt, policy.replyWorkingDays[type]);

@@ -4,7 +4,7 @@ import {
   callbackDeadline,
   defaultDeadlinePolicy,
   loadChinaCalendar,
-  replyClock,
+  deadlineClock,
   replyDeadline,
   toBeijingIso as iso,
   warningAt,
@@ -16,11 +16,14 @@ const calendar = loadChinaCalendar();
 const bj = (text: string): Date => new Date(`${text.replace(' ', 'T')}:00+08:00`);
 
 t.test('accept (签收) within 2 working hours of dispatch', async (t) => {
-  t.equal(iso(acceptDeadline(bj('2026-03-04 09:00'), calendar)), '2026-03-04T11:00:00.000+08:00');
-  t.equal(iso(acceptDeadline(bj('2026-03-04 11:00'), calendar)), '2026-03-04T14:30:00.000+08:00', 'across lunch');
-  t.equal(iso(acceptDeadline(bj('2026-03-06 17:00'), calendar)), '2026-03-09T10:00:00.000+08:00', 'over a weekend');
-  t.equal(iso(acceptDeadline(bj('2026-10-09 16:30'), calendar)), '2026-10-10T09:30:00.000+08:00', 'make-up Saturday');
-  t.equal(iso(acceptDeadline(bj('2026-10-02 10:00'), calendar)), '2026-10-08T10:30:00.000+08:00', 'during a holiday');
+  t.equal(iso(acceptDeadline(bj('2026-03-04 09:00'), 'normal', calendar)), '2026-03-04T11:00:00.000+08:00');
+  t.equal(iso(acceptDeadline(bj('2026-03-04 11:00'), 'normal', calendar)), '2026-03-04T14:30:00.000+08:00', 'across lunch');
+  t.equal(iso(acceptDeadline(bj('2026-03-06 17:00'), 'normal', calendar)), '2026-03-09T10:00:00.000+08:00', 'over a weekend');
+  t.equal(iso(acceptDeadline(bj('2026-10-09 16:30'), 'normal', calendar)), '2026-10-10T09:30:00.000+08:00', 'make-up Saturday');
+  t.equal(iso(acceptDeadline(bj('2026-10-02 10:00'), 'normal', calendar)), '2026-10-08T10:30:00.000+08:00', 'during a holiday');
+  t.equal(iso(acceptDeadline(bj('2026-03-06 18:00'), 'emergency', calendar)), '2026-03-06T20:00:00.000+08:00', 'an emergency on a Friday evening: 2 hours on the clock');
+  t.equal(iso(acceptDeadline(bj('2026-10-02 10:00'), 'emergency', calendar)), '2026-10-02T12:00:00.000+08:00', 'an emergency during a holiday');
+  t.equal(iso(acceptDeadline(bj('2026-03-06 17:00'), 'urgent', calendar)), '2026-03-09T10:00:00.000+08:00', 'urgent keeps office hours');
 });
 
 t.test('reply (办结反馈) by ticket type', async (t) => {
@@ -56,8 +59,8 @@ t.test('reply (办结反馈) by ticket type', async (t) => {
 t.test('emergencies run 24 calendar hours, holidays included', async (t) => {
   const deadline = replyDeadline('help', 'emergency', bj('2026-09-30 20:00'), calendar);
   t.equal(iso(deadline), '2026-10-01T20:00:00.000+08:00');
-  t.equal(replyClock('emergency'), 'calendar');
-  t.equal(replyClock('urgent'), 'working');
+  t.equal(deadlineClock('emergency'), 'calendar');
+  t.equal(deadlineClock('urgent'), 'working');
 });
 
 t.test('callback (回访) within 1 working day of the reply', async (t) => {
@@ -75,7 +78,7 @@ t.test('a policy overrides the defaults', async (t) => {
     callbackWorkingDays: 2,
   };
   const at = bj('2026-03-04 10:00');
-  t.equal(iso(acceptDeadline(at, calendar, policy)), '2026-03-04T11:00:00.000+08:00');
+  t.equal(iso(acceptDeadline(at, 'normal', calendar, policy)), '2026-03-04T11:00:00.000+08:00');
   t.equal(iso(replyDeadline('consultation', 'normal', at, calendar, policy)), '2026-03-05T17:30:00.000+08:00');
   t.equal(iso(replyDeadline('complaint', 'normal', at, calendar, policy)), '2026-03-25T17:30:00.000+08:00');
   t.equal(iso(replyDeadline('complaint', 'emergency', at, calendar, policy)), '2026-03-04T22:00:00.000+08:00');
@@ -93,14 +96,14 @@ t.test('warning when 20% of the working time is left', async (t) => {
 
   const dispatched = bj('2026-10-09 16:30');
   t.equal(
-    iso(warningAt(dispatched, acceptDeadline(dispatched, calendar), calendar)),
+    iso(warningAt(dispatched, acceptDeadline(dispatched, 'normal', calendar), calendar)),
     '2026-10-10T09:06:00.000+08:00',
     'accept deadline over the night, on a make-up Saturday',
   );
 
   const emergency = bj('2026-09-30 20:00');
   t.equal(
-    iso(warningAt(emergency, replyDeadline('help', 'emergency', emergency, calendar), calendar, 0.2, replyClock('emergency'))),
+    iso(warningAt(emergency, replyDeadline('help', 'emergency', emergency, calendar), calendar, 0.2, deadlineClock('emergency'))),
     '2026-10-01T15:12:00.000+08:00',
     'emergencies warn on the wall clock',
   );

@@ -96,7 +96,7 @@ function categoryFor(department: string) {
 
 function dispatchStep(ticket: Pick<TicketRow, 'id' | 'type' | 'urgency'>, options: DispatchOptions, ctx: EventContext): Step {
   const at = ctx.at ?? new Date();
-  const accept = acceptDeadline(at, calendar);
+  const accept = acceptDeadline(at, ticket.urgency as Urgency, calendar);
   const reply = replyDeadline(ticket.type as TicketType, ticket.urgency as Urgency, at, calendar);
   const coDepartments = options.coDepartments ?? [];
   return {

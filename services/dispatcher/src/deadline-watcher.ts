@@ -1,6 +1,6 @@
 import type { StreamNames, TicketEvent } from '@hotline/contracts';
 import { appendTicketEvents, callbacks, deadlineAlerts, newTicketEvent, supervisionCases, tickets, type Db } from '@hotline/db';
-import { replyClock, warningAt, type DeadlineClock, type TicketStatus, type Urgency, type WorkingCalendar } from '@hotline/domain';
+import { deadlineClock, warningAt, type DeadlineClock, type TicketStatus, type Urgency, type WorkingCalendar } from '@hotline/domain';
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
 import { uuidv7 } from 'uuidv7';
@@ -53,9 +53,9 @@ const system = { role: 'system' as const, id: 'deadline-watcher' };
 function runningDeadlines(t: DeadlineFields): Deadline[] {
   const running: Deadline[] = [];
   const start = t.dispatchedAt;
-  if (t.status === 'dispatched' && t.acceptDeadline) running.push({ kind: 'accept', due: t.acceptDeadline, clock: 'working', start });
+  if (t.status === 'dispatched' && t.acceptDeadline) running.push({ kind: 'accept', due: t.acceptDeadline, clock: deadlineClock(t.urgency as Urgency), start });
   if ((t.status === 'dispatched' || t.status === 'accepted') && t.replyDeadline) {
-    running.push({ kind: 'reply', due: t.replyDeadline, clock: replyClock(t.urgency as Urgency), start });
+    running.push({ kind: 'reply', due: t.replyDeadline, clock: deadlineClock(t.urgency as Urgency), start });
   }
   if (t.status === 'callback_pending' && t.callbackDue) {
     running.push({ kind: 'callback', due: t.callbackDue, clock: 'working', start: t.callbackOpenedAt });

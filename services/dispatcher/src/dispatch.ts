@@ -180,7 +180,7 @@ export class Dispatcher {
     }
 
     const at = this.deps.now();
-    const accept = acceptDeadline(at, this.deps.calendar);
+    const accept = acceptDeadline(at, ticket.urgency as Urgency, this.deps.calendar);
     const reply = replyDeadline(ticket.type as TicketType, ticket.urgency as Urgency, at, this.deps.calendar);
     const event = newTicketEvent(
       ticket.id,

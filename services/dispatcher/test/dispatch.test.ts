@@ -36,7 +36,7 @@ t.test('a classified ticket is dispatched once, with deadlines, catalogue versio
   // 投诉: 15 working days counted from the next day, ending at office close.
   t.equal(row.replyDeadline?.toISOString(), '2026-12-11T09:30:00.000Z', 'Fri 2026-12-11 17:30+08:00');
   const calendar = loadChinaCalendar();
-  t.equal(row.acceptDeadline?.getTime(), acceptDeadline(FRIDAY_1600, calendar).getTime());
+  t.equal(row.acceptDeadline?.getTime(), acceptDeadline(FRIDAY_1600, 'normal', calendar).getTime());
   t.equal(row.replyDeadline?.getTime(), replyDeadline('complaint', 'normal', FRIDAY_1600, calendar).getTime());
 
   const history = await database.db.select().from(ticketEvents).where(eq(ticketEvents.ticketId, noise)).orderBy(asc(ticketEvents.seq));
@@ -127,4 +127,12 @@ t.test('every department has its durable on its own subject, even before any wor
   const all = [];
   for await (const c of bus.jsm.consumers.list(bus.names.dispatch)) all.push(c.name);
   t.ok(all.length >= 29, `one per department (${all.length})`);
+});
+
+t.test('an emergency is to be accepted within 2 hours on the clock, not by Monday morning', async (t) => {
+  const { intake, database } = await buildTestDispatcher(t, { clock: new TestClock(new Date('2026-11-20T18:00:00+08:00')) });
+  const id = await createTicket(intake, { ...sampleTicket, urgency: 'emergency', content: '小区门口燃气管道破裂，现场有很大的燃气味，请马上派人处理。' });
+  const row = await waitForStatus(database.db, id, 'dispatched');
+  t.equal(row.acceptDeadline?.toISOString(), '2026-11-20T12:00:00.000Z', 'Fri 20:00+08:00');
+  t.equal(row.replyDeadline?.toISOString(), '2026-11-21T10:00:00.000Z', 'Sat 18:00+08:00: 24 hours');
 });
