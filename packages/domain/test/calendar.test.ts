@@ -1,5 +1,5 @@
 import t from 'tap';
-import { WorkingCalendar, beijingDateKey, loadChinaCalendar, toBeijingIso } from '../src/index';
+import { WorkingCalendar, beijingDateKey, loadChinaCalendar, toBeijingIso, yearsWithoutData } from '../src/index';
 
 const calendar = loadChinaCalendar();
 /** A Beijing wall-clock time, "2026-10-09 16:30". */
@@ -30,6 +30,13 @@ t.test('working days follow the official calendar', async (t) => {
   for (const [when, working, why] of cases) t.equal(calendar.isWorkingDay(bj(when)), working, `${when}: ${why}`);
   t.equal(calendar.isWorkingDay(bj('2026-10-09 23:59')), true, 'Friday late evening in Beijing');
   t.equal(calendar.isWorkingDay(new Date('2026-10-10T16:00:00Z')), false, 'Sunday 00:00 in Beijing though Saturday in UTC');
+});
+
+t.test('the years ahead without holiday data are named, by Beijing year', async (t) => {
+  t.same(yearsWithoutData(calendar, bj('2026-06-01 10:00'), 60), [], 'June 2026: covered two months ahead');
+  t.same(yearsWithoutData(calendar, bj('2026-12-01 10:00'), 60), [2027], 'December 2026: deadlines reach into 2027');
+  t.same(yearsWithoutData(calendar, new Date('2026-12-31T16:30:00Z'), 0), [2027], '00:30 on 1 January in Beijing is 2027');
+  t.same(yearsWithoutData(calendar, bj('2024-12-01 10:00'), 60), [2024], 'before the data too');
 });
 
 t.test('years without data fall back to plain weekends', async (t) => {

@@ -1,4 +1,5 @@
 export * from './create-service';
+export * from './calendar-check';
 export * from './logger';
 export * from './run';
 export { principalOf, type Principal } from './plugins/auth';

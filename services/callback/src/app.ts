@@ -1,7 +1,7 @@
 import { startConsumer, type RunningConsumer } from '@hotline/bus';
 import { parseTicketEvent, type TicketEvent } from '@hotline/contracts';
 import { loadChinaCalendar } from '@hotline/domain';
-import { createService, type Service } from '@hotline/server';
+import { createService, warnOfCalendarGaps, type Service } from '@hotline/server';
 import type { Logger } from 'pino';
 import { CallbackRepository } from './callback-repository';
 import type { CallbackConfig } from './config';
@@ -17,7 +17,9 @@ export interface CallbackOptions {
 export async function buildCallbackApp(config: CallbackConfig, logger?: Logger, options: CallbackOptions = {}): Promise<Service> {
   const app = await createService({ name: 'callback', title: 'Hotline 12345 callback API', config, logger });
   const now = options.now ?? (() => new Date());
-  const repo = new CallbackRepository(app.db, app.names, loadChinaCalendar(), {
+  const calendar = loadChinaCalendar();
+  warnOfCalendarGaps(app.log, calendar, now());
+  const repo = new CallbackRepository(app.db, app.names, calendar, {
     callbackWorkingDays: config.CALLBACK_WORKING_DAYS,
     surveyTtlDays: config.SURVEY_TTL_DAYS,
     reopenLimit: config.REOPEN_LIMIT,

@@ -1,7 +1,7 @@
 import { startConsumer, type RunningConsumer } from '@hotline/bus';
 import { parseTicketEvent, type TicketEvent } from '@hotline/contracts';
 import { loadChinaCalendar } from '@hotline/domain';
-import { createService, type Service } from '@hotline/server';
+import { createService, warnOfCalendarGaps, type Service } from '@hotline/server';
 import type { Logger } from 'pino';
 import { CatalogueRepository } from './catalogue-repository';
 import type { DispatcherConfig } from './config';
@@ -32,6 +32,7 @@ export async function buildDispatcherApp(config: DispatcherConfig, logger?: Logg
   const app = await createService({ name: 'dispatcher', title: 'Hotline 12345 dispatcher API', config, logger });
   const now = options.now ?? (() => new Date());
   const calendar = loadChinaCalendar();
+  warnOfCalendarGaps(app.log, calendar, now());
   const catalogue = new CatalogueRepository(app.db);
   const dispatcher = new Dispatcher({ db: app.db, names: app.names, calendar, catalogue, now, logger: app.log });
   const watcher = new DeadlineWatcher({

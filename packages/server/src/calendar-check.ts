@@ -1,0 +1,12 @@
+import { CALENDAR_CHECK_DAYS, yearsWithoutData, type WorkingCalendar } from '@hotline/domain';
+import type { FastifyBaseLogger } from 'fastify';
+
+/** Says at start, loudly, when deadlines ahead would fall in a year without holiday data. */
+export function warnOfCalendarGaps(log: FastifyBaseLogger, calendar: WorkingCalendar, now: Date): void {
+  const years = yearsWithoutData(calendar, now, CALENDAR_CHECK_DAYS);
+  if (years.length === 0) return;
+  log.warn(
+    { years, coveredYears: calendar.coveredYears },
+    `no official holiday calendar for ${years.join(', ')}: deadlines there treat holidays as working days; add packages/domain/data/calendar/cn-<year>.json from the State Council notice`,
+  );
+}
