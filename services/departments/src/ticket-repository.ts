@@ -241,9 +241,9 @@ export class DepartmentTicketRepository {
   async progress(id: string, department: string, note: string, context: EventContext): Promise<void> {
     const ctx = stamped(context);
     await this.locked(id, department, async (tx, ticket) => {
-      if (ticket.status !== 'accepted') {
-        throw illegalStep(ticket.status, 'progressed', 'progress is noted once the main department has accepted (签收) the ticket');
-      }
+      // A co-handling department (协办) may report before the main department has signed.
+      const open = ticket.status === 'accepted' || (ticket.status === 'dispatched' && roleOf(ticket, department) === 'co');
+      if (!open) throw illegalStep(ticket.status, 'progressed', 'progress is noted once the main department has accepted (签收) the ticket');
       await this.append(tx, ticket, [newTicketEvent(id, 'progressed', { department, note }, ctx)]);
     });
   }

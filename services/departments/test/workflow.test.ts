@@ -123,6 +123,10 @@ t.test('co-handling (协办): the co department gives its part, the main departm
   }
   t.same(await snapshot(database, ticket.id), before, 'refused steps change nothing');
 
+  const early = await app.inject({ method: 'POST', url: `/v1/tickets/${ticket.id}/progress`, headers: ecology, payload: { note: '已安排夜间噪声监测' } });
+  t.equal(early.statusCode, 201, `a co department notes progress before the main one has signed: ${early.body}`);
+  t.match(early.json().history.at(-1), { type: 'progressed', data: { department: 'ecology', note: '已安排夜间噪声监测' } });
+
   const part = await app.inject({
     method: 'POST',
     url: `/v1/tickets/${ticket.id}/reply`,
