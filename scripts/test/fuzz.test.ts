@@ -41,6 +41,11 @@ const hostileStrings = [
   '\uD800',
   '__proto__',
   'constructor',
+  // Dates at and past the ends of what a date string can say.
+  '9999-12-31',
+  '0000-01-01',
+  '2026-02-30',
+  '+275760-09-13',
 ];
 
 const hostileString = fc.oneof(fc.constantFrom(...hostileStrings), fc.string(), fc.string({ unit: 'grapheme', maxLength: 200 }));
