@@ -1,6 +1,6 @@
 import type { EventDataMap, TicketEventType } from '@hotline/contracts';
 import { ticketEvents, tickets, type Db } from '@hotline/db';
-import { Cleanup, createTestDatabase, NATS_URL, testLogger, uniqueName } from '@hotline/testkit';
+import { Cleanup, createTestBus, createTestDatabase, NATS_URL, testLogger, uniqueName } from '@hotline/testkit';
 import { uuidv7 } from 'uuidv7';
 import { buildStatsApp } from '../src/app';
 import { loadStatsConfig } from '../src/config';
@@ -17,10 +17,12 @@ export const agent = { authorization: 'Bearer dev-agent' };
 export async function buildTestStats(t: Tap, options: { now?: () => Date; env?: Record<string, string> } = {}) {
   const cleanup = new Cleanup(t);
   const database = await createTestDatabase(cleanup);
+  // Streams of its own, deleted at the end (the service creates them at start).
+  const bus = await createTestBus(cleanup, uniqueName('stats'));
   const config = loadStatsConfig({
     DATABASE_URL: database.url,
     NATS_URL,
-    NATS_PREFIX: uniqueName('stats'),
+    NATS_PREFIX: bus.prefix,
     LOG_LEVEL: 'silent',
     DATABASE_POOL_MAX: '4',
     STATS_REFRESH_INTERVAL_MS: '0',
