@@ -221,15 +221,15 @@ export class WorkingCalendar {
 /** The mainland China calendar with the committed official data (2025, 2026). */
 export const chinaCalendarYears: readonly CalendarYear[] = Object.freeze([cn2025, cn2026]);
 
+/** How far ahead the services check the calendar at start: beyond the longest deadline with an extension. */
+export const CALENDAR_CHECK_DAYS = 60;
+
 /**
  * The Beijing years from `from` to `days` later that the calendar has no official data for:
  * there, holidays count as working days and 调休 Saturdays as days off, so deadlines are
  * wrong. The State Council publishes each year's notice in the autumn before; add it as
  * packages/domain/data/calendar/cn-<year>.json.
  */
-/** How far ahead the services check the calendar at start: beyond the longest deadline with an extension. */
-export const CALENDAR_CHECK_DAYS = 60;
-
 export function yearsWithoutData(calendar: WorkingCalendar, from: Date, days: number): number[] {
   const first = Number(beijingDateKey(from).slice(0, 4));
   const last = Number(beijingDateKey(new Date(from.getTime() + days * 86_400_000)).slice(0, 4));

@@ -252,5 +252,3 @@ export class CallbackRepository {
     return rows.map((r) => r.at);
   }
 }
-
-

@@ -312,5 +312,3 @@ function beijingEnd(value: string): Date {
   if (value.length !== 10) return new Date(value);
   return new Date(new Date(`${value}T00:00:00+08:00`).getTime() + 86_400_000);
 }
-
-

@@ -255,8 +255,6 @@ function beijingEnd(value: string): Date {
   return new Date(new Date(`${value}T00:00:00+08:00`).getTime() + 86_400_000);
 }
 
-
-
 function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string; cause?: { code?: string } };
   return e?.code === '23505' || e?.cause?.code === '23505';

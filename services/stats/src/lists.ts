@@ -15,7 +15,6 @@ function filterMeta(filters: StatsFilters): Record<string, string> {
   return Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined)) as Record<string, string>;
 }
 
-/** A timestamp column as ISO 8601 in UTC, the way the API shows times. */
 /** Beijing wall time with its offset, as a clerk reads a deadline: 2026-03-19T10:00:00.000+08:00. */
 const iso = (column: string) => `to_char(${column} at time zone 'Asia/Shanghai', 'YYYY-MM-DD"T"HH24:MI:SS.MS"+08:00"')`;
 

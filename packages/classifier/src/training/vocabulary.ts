@@ -43,15 +43,13 @@ export function fitVocabulary(docs: readonly (readonly string[])[], spec: Featur
       .slice(0, max);
   const chars = pick(charDf, options.maxCharFeatures);
   const words = pick(wordDf, options.maxWordFeatures);
+  const wordTerms = words.map(([term]) => term);
   const n = docs.length;
   const idf = Float32Array.from([...chars, ...words], ([, df]) => Math.log((1 + n) / (1 + df)) + 1);
   return {
     charIndex: new Map(chars.map(([key], i) => [key, i])),
-    wordIndex: new WordGramIndex(
-      words.map(([term]) => term),
-      chars.length,
-    ),
-    wordTerms: words.map(([term]) => term),
+    wordIndex: new WordGramIndex(wordTerms, chars.length),
+    wordTerms,
     idf,
     firstWordFeature: chars.length,
   };
