@@ -1,6 +1,6 @@
 import { HotlineError, type StreamNames, type TicketEvent, type TicketEventType, type EventDataMap } from '@hotline/contracts';
 import { applyEvent, IllegalTransitionError, type Actor, type TicketStatus } from '@hotline/domain';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { uuidv7 } from 'uuidv7';
 import type { Db, Tx } from './client';
 import { outbox, ticketEvents, tickets, type NewTicketRow, type TicketEventRow } from './schema';
@@ -41,6 +41,25 @@ export interface TicketVersion {
   version: number;
 }
 
+/** The status `events` lead to from `from`, or a 409-style error naming the first illegal one. */
+function statusAfter(from: TicketStatus, events: TicketEvent[]): TicketStatus {
+  let status = from;
+  for (const e of events) {
+    try {
+      status = applyEvent(status, e.type);
+    } catch (err) {
+      if (err instanceof IllegalTransitionError) {
+        throw new HotlineError('illegal_transition', `a ticket that is ${err.from} cannot take "${err.event}"`, {
+          status: err.from,
+          event: err.event,
+        });
+      }
+      throw err;
+    }
+  }
+  return status;
+}
+
 /**
  * Appends events to a ticket inside the caller's transaction: checks each transition
  * against the state machine, writes the history rows and their outbox rows, and moves the
@@ -55,20 +74,7 @@ export async function appendTicketEvents(
   patch: Partial<NewTicketRow> = {},
   extra: OutboxMessage[] = [],
 ): Promise<TicketStatus> {
-  let status = ticket.status;
-  for (const e of events) {
-    try {
-      status = applyEvent(status, e.type);
-    } catch (err) {
-      if (err instanceof IllegalTransitionError) {
-        throw new HotlineError('illegal_transition', `a ticket that is ${err.from} cannot take "${err.event}"`, {
-          status: err.from,
-          event: err.event,
-        });
-      }
-      throw err;
-    }
-  }
+  const status = statusAfter(ticket.status, events);
   // The update and the inserts go out pipelined on the transaction's connection; the
   // version guard is judged first, so a concurrent writer is a 409 whatever else failed.
   const [updated, inserted] = await Promise.allSettled([
@@ -84,6 +90,69 @@ export async function appendTicketEvents(
   if (updated.value.length === 0) throw new HotlineError('conflict', 'the ticket was changed by someone else; reload and try again');
   if (inserted.status === 'rejected') throw inserted.reason;
   return status;
+}
+
+/** What a ticket must still be for `appendTicketEventsIfUnchanged` to move it on. */
+export interface ExpectedTicket {
+  id: string;
+  status: TicketStatus;
+  /** Omitted when the events depend on nothing but the status (e.g. classifying a received ticket). */
+  version?: number;
+}
+
+/**
+ * Appends events in one statement of its own, without a transaction: the ticket moves on
+ * only if it is still as `expected`, and its history and outbox rows are written only if it
+ * did. Returns whether it moved; a ticket changed meanwhile is left as it is. For consumers,
+ * whose redelivered or overtaken events must change nothing: one round trip instead of a
+ * transaction's four (begin, select for update, the writes, commit).
+ */
+export async function appendTicketEventsIfUnchanged(
+  db: Db | Tx,
+  subjects: StreamNames,
+  expected: ExpectedTicket,
+  events: TicketEvent[],
+  patch: Partial<NewTicketRow> = {},
+  extra: OutboxMessage[] = [],
+): Promise<boolean> {
+  if (events.length === 0) return false;
+  const status = statusAfter(expected.status, events);
+  const count = events.length;
+  const moved = db
+    .update(tickets)
+    .set({ ...patch, status, version: sql`${tickets.version} + ${count}::int`, updatedAt: new Date(events.at(-1)?.occurredAt ?? Date.now()) })
+    .where(
+      and(
+        eq(tickets.id, expected.id),
+        eq(tickets.status, expected.status),
+        expected.version === undefined ? undefined : eq(tickets.version, expected.version),
+      ),
+    )
+    .returning({ firstSeq: sql<number>`${tickets.version} - ${count}::int`.as('first_seq') });
+  const history = sql.join(
+    events.map(
+      (e, i) =>
+        sql`(${e.id}::uuid, ${e.ticketId}::uuid, ${i}::int, ${e.type}::text, ${e.occurredAt}::timestamptz, ${e.actor.role}::text, ${e.actor.id}::text, ${e.requestId}::text, ${JSON.stringify(e.data)}::jsonb)`,
+    ),
+    sql`, `,
+  );
+  const messages = sql.join(
+    outboxRows(subjects, events, extra).map((m, i) => sql`(${i}::int, ${m.id}::uuid, ${m.subject}::text, ${JSON.stringify(m.payload)}::jsonb)`),
+    sql`, `,
+  );
+  const rows = await db.execute<{ first_seq: number }>(sql`
+    with moved as (${moved.getSQL()}),
+    new_events as (
+      insert into ${ticketEvents} (id, ticket_id, seq, type, occurred_at, actor_role, actor_id, request_id, data)
+      select e.id, e.ticket_id, moved.first_seq + e.i, e.type, e.occurred_at, e.actor_role, e.actor_id, e.request_id, e.data
+      from moved, (values ${history}) as e (id, ticket_id, i, type, occurred_at, actor_role, actor_id, request_id, data)
+    ),
+    new_outbox as (
+      insert into ${outbox} (id, subject, payload)
+      select m.id, m.subject, m.payload from moved, (values ${messages}) as m (n, id, subject, payload) order by m.n
+    )
+    select first_seq from moved`);
+  return rows.length > 0;
 }
 
 /** Writes history rows and outbox rows; used as is for a ticket's first event. */

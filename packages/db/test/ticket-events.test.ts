@@ -1,9 +1,9 @@
 import { streamNames } from '@hotline/contracts';
 import { Cleanup, createTestDatabase } from '@hotline/testkit';
-import { eq } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import t from 'tap';
 import { uuidv7 } from 'uuidv7';
-import { appendTicketEvents, departments, insertEvents, newTicketEvent, outbox, ticketEvents, tickets, categories } from '../src/index';
+import { appendTicketEvents, appendTicketEventsIfUnchanged, departments, insertEvents, newTicketEvent, outbox, ticketEvents, tickets, categories } from '../src/index';
 
 const names = streamNames('dbtest');
 const ctx = { actor: { role: 'agent' as const, id: 'agent-1' }, requestId: 'req-1' };
@@ -61,4 +61,74 @@ t.test('appending events: history, outbox and projection move together; illegal 
 
   t.equal((await database.db.select().from(ticketEvents)).length, 2, 'refused steps left no history');
   t.equal((await database.db.select().from(outbox)).length, 2, 'and no outbox rows');
+});
+
+t.test('appending in one statement: only a ticket still as expected moves, with its history and outbox rows in order', async (t) => {
+  const database = await createTestDatabase(new Cleanup(t));
+  const id = uuidv7();
+  const now = new Date();
+  await database.db.transaction(async (tx) => {
+    await tx.insert(tickets).values({
+      id,
+      number: '20261123-000002',
+      channel: 'phone',
+      type: 'complaint',
+      urgency: 'normal',
+      title: '噪音扰民',
+      content: '楼下夜间施工噪音很大',
+      status: 'received',
+      version: 1,
+      createdBy: 'agent-1',
+      createdAt: now,
+      updatedAt: now,
+    });
+    await insertEvents(tx, names, [newTicketEvent(id, 'noted', { note: 'first' }, ctx)], 0);
+  });
+  const triaged = newTicketEvent(id, 'triaged', { reason: 'unsure', suggestion: null, modelVersion: 'v1' }, ctx);
+  const extra = [{ id: uuidv7(), subject: 'dbtest.hotline.dispatch.housing', payload: { hello: '住建' } }];
+
+  t.equal(await appendTicketEventsIfUnchanged(database.db, names, { id, status: 'received' }, [triaged], { confidence: 0.4 }, extra), true);
+  const [row] = await database.db.select().from(tickets).where(eq(tickets.id, id));
+  t.match(row, { status: 'triage', version: 2, confidence: 0.4 });
+  t.equal(row?.updatedAt.toISOString(), triaged.occurredAt, 'updated at the event');
+  const history = await database.db.select().from(ticketEvents).where(eq(ticketEvents.ticketId, id)).orderBy(asc(ticketEvents.seq));
+  t.same(
+    history.map((h) => [h.seq, h.type, h.actorId, h.requestId]),
+    [
+      [0, 'noted', 'agent-1', 'req-1'],
+      [1, 'triaged', 'agent-1', 'req-1'],
+    ],
+  );
+  t.same(history[1]?.data, triaged.data);
+  t.equal(history[1]?.occurredAt.toISOString(), triaged.occurredAt);
+  const out = await database.db.select().from(outbox).orderBy(asc(outbox.position));
+  t.same(
+    out.map((o) => [o.id, o.subject]),
+    [
+      [out[0]?.id, 'dbtest.hotline.ticket.noted'],
+      [triaged.id, 'dbtest.hotline.ticket.triaged'],
+      [extra[0]?.id, 'dbtest.hotline.dispatch.housing'],
+    ],
+    'the event goes out before the message that follows from it',
+  );
+  t.same(out[1]?.payload, triaged, 'the outbox carries the whole event');
+  t.same(out[2]?.payload, { hello: '住建' });
+
+  const again = newTicketEvent(id, 'triaged', { reason: 'redelivered', suggestion: null, modelVersion: 'v1' }, ctx);
+  t.equal(await appendTicketEventsIfUnchanged(database.db, names, { id, status: 'received' }, [again]), false, 'no longer received: left alone');
+  const noted = newTicketEvent(id, 'noted', { note: 'stale' }, ctx);
+  t.equal(await appendTicketEventsIfUnchanged(database.db, names, { id, status: 'triage', version: 1 }, [noted]), false, 'an old version: left alone');
+  t.equal(await appendTicketEventsIfUnchanged(database.db, names, { id: uuidv7(), status: 'triage' }, [noted]), false, 'no such ticket');
+  await t.rejects(
+    appendTicketEventsIfUnchanged(database.db, names, { id, status: 'triage', version: 2 }, [newTicketEvent(id, 'accepted', { department: 'housing', acceptDeadline: null }, ctx)]),
+    { name: 'HotlineError', code: 'illegal_transition' },
+  );
+  t.equal((await database.db.select().from(ticketEvents)).length, 2, 'nothing else in the history');
+  t.equal((await database.db.select().from(outbox)).length, 3, 'nor in the outbox');
+  const [after] = await database.db.select().from(tickets).where(eq(tickets.id, id));
+  t.match(after, { status: 'triage', version: 2 });
+
+  t.equal(await appendTicketEventsIfUnchanged(database.db, names, { id, status: 'triage', version: 2 }, [noted]), true, 'the current version moves');
+  const [last] = await database.db.select().from(ticketEvents).where(eq(ticketEvents.id, noted.id));
+  t.equal(last?.seq, 2);
 });
