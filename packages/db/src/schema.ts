@@ -162,6 +162,32 @@ export const idempotencyKeys = pgTable(
   (t) => [primaryKey({ columns: [t.apiKeyId, t.key] })],
 );
 
+/**
+ * `Idempotency-Key` of the departments' actions (签收, 退单, 延期, progress, 办结反馈, extension
+ * decisions): the answer a key got, kept so that a retry gets it again. The row is written
+ * in the transaction of the action's events. `ticket_id` has no foreign key on purpose: the
+ * key is claimed before the ticket row is locked, and a key-share lock taken there would
+ * deadlock two clerks acting on one ticket at once.
+ */
+export const actionIdempotencyKeys = pgTable(
+  'action_idempotency_keys',
+  {
+    apiKeyId: uuid('api_key_id')
+      .notNull()
+      .references(() => apiKeys.id),
+    key: text('key').notNull(),
+    /** sha256 of the route, the ticket id and the body: the same key on anything else is a conflict. */
+    requestHash: text('request_hash').notNull(),
+    route: text('route').notNull(),
+    ticketId: uuid('ticket_id').notNull(),
+    status: smallint('status').notNull(),
+    /** The body answered; null only inside the transaction that claims the key. */
+    response: jsonb('response'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.apiKeyId, t.key] })],
+);
+
 export type TicketRow = typeof tickets.$inferSelect;
 export type NewTicketRow = typeof tickets.$inferInsert;
 export type TicketEventRow = typeof ticketEvents.$inferSelect;

@@ -74,11 +74,22 @@ export class DepartmentTicketRepository {
   constructor(
     private readonly db: Db,
     private readonly names: StreamNames,
+    /** Set when the repository works inside a caller's transaction (an idempotent action's). */
+    private readonly tx: Tx | null = null,
   ) {}
+
+  /** The same repository inside `tx`: its changes and reads are part of that transaction. */
+  within(tx: Tx): DepartmentTicketRepository {
+    return new DepartmentTicketRepository(this.db, this.names, tx);
+  }
+
+  private get reader(): Db | Tx {
+    return this.tx ?? this.db;
+  }
 
   /** `department` null is a manager or admin, who may read every ticket. */
   async find(id: string, department: string | null = null): Promise<TicketRow> {
-    const [row] = await this.db
+    const [row] = await this.reader
       .select()
       .from(tickets)
       .where(and(eq(tickets.id, id), department ? visibleTo(department) : undefined));
@@ -87,12 +98,12 @@ export class DepartmentTicketRepository {
   }
 
   async history(id: string): Promise<TicketEventRow[]> {
-    return this.db.select().from(ticketEvents).where(eq(ticketEvents.ticketId, id)).orderBy(asc(ticketEvents.seq));
+    return this.reader.select().from(ticketEvents).where(eq(ticketEvents.ticketId, id)).orderBy(asc(ticketEvents.seq));
   }
 
   /** Only departments that must call citizens back themselves (e.g. 公安) get the whole number. */
   async seesWholePhone(department: string): Promise<boolean> {
-    const [row] = await this.db.select({ fullPhone: departments.fullPhone }).from(departments).where(eq(departments.code, department));
+    const [row] = await this.reader.select({ fullPhone: departments.fullPhone }).from(departments).where(eq(departments.code, department));
     return row?.fullPhone ?? false;
   }
 
@@ -272,7 +283,7 @@ export class DepartmentTicketRepository {
   }
 
   private async locked<T>(id: string, department: string | null, work: (tx: Tx, ticket: TicketRow) => Promise<T>): Promise<T> {
-    return this.db.transaction(async (tx) => {
+    const run = async (tx: Tx) => {
       const [ticket] = await tx
         .select()
         .from(tickets)
@@ -280,7 +291,8 @@ export class DepartmentTicketRepository {
         .for('update');
       if (!ticket) throw notFound('ticket');
       return work(tx, ticket);
-    });
+    };
+    return this.tx ? run(this.tx) : this.db.transaction(run);
   }
 
   private async append(tx: Tx, ticket: TicketRow, events: TicketEvent[], patch: Partial<NewTicketRow> = {}): Promise<void> {

@@ -2,6 +2,7 @@ import { ExtensionBody, ExtensionDecisionBody, ExtensionResult, TicketIdParams, 
 import { ticketView } from '@hotline/db';
 import type { Service } from '@hotline/server';
 import type { FastifyRequest } from 'fastify';
+import { answerOnce, IdempotencyHeaders } from '../idempotency';
 import { contextOf, departmentOf, errors, readerDepartment, seesWholePhone } from '../requests';
 import { DepartmentTicketRepository, type ExtensionRow } from '../ticket-repository';
 
@@ -23,8 +24,8 @@ function extensionView(row: ExtensionRow): ExtensionRequestBody {
 export async function extensionRoutes(app: Service): Promise<void> {
   const repo = new DepartmentTicketRepository(app.db, app.names);
 
-  async function result(request: FastifyRequest, row: ExtensionRow) {
-    const [ticket, history, wholePhone] = await Promise.all([repo.find(row.ticketId), repo.history(row.ticketId), seesWholePhone(request, repo)]);
+  async function result(request: FastifyRequest, within: DepartmentTicketRepository, row: ExtensionRow) {
+    const [ticket, history, wholePhone] = await Promise.all([within.find(row.ticketId), within.history(row.ticketId), seesWholePhone(request, within)]);
     return { extension: extensionView(row), ticket: ticketView(ticket, wholePhone, history, readerDepartment(request) !== null) };
   }
 
@@ -34,14 +35,17 @@ export async function extensionRoutes(app: Service): Promise<void> {
       config: { roles: ['department'] },
       schema: {
         summary: 'Ask for a later reply deadline (延期), before the current one passes; main department only',
+        headers: IdempotencyHeaders,
         params: TicketIdParams,
         body: ExtensionBody,
         response: { 201: ExtensionResult, ...errors },
       },
     },
     async (request, reply) => {
-      const row = await repo.requestExtension(request.params.id, departmentOf(request), request.body, contextOf(request));
-      return reply.status(201).send(await result(request, row));
+      return answerOnce(app.db, repo, request, reply, 201, async (within) => {
+        const row = await within.requestExtension(request.params.id, departmentOf(request), request.body, contextOf(request));
+        return result(request, within, row);
+      });
     },
   );
 
@@ -51,14 +55,17 @@ export async function extensionRoutes(app: Service): Promise<void> {
       config: { roles: ['manager', 'admin'] },
       schema: {
         summary: 'Approve (the reply deadline moves) or refuse the waiting extension request',
+        headers: IdempotencyHeaders,
         params: TicketIdParams,
         body: ExtensionDecisionBody,
         response: { 200: ExtensionResult, ...errors },
       },
     },
-    async (request) => {
-      const row = await repo.decideExtension(request.params.id, request.body.approve, contextOf(request));
-      return result(request, row);
+    async (request, reply) => {
+      return answerOnce(app.db, repo, request, reply, 200, async (within) => {
+        const row = await within.decideExtension(request.params.id, request.body.approve, contextOf(request));
+        return result(request, within, row);
+      });
     },
   );
 }

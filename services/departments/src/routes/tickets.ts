@@ -2,6 +2,7 @@ import { ProgressBody, ReplyBody, ReturnBody, TicketBody, TicketIdParams } from 
 import { ticketView } from '@hotline/db';
 import type { Service } from '@hotline/server';
 import type { FastifyRequest } from 'fastify';
+import { answerOnce, IdempotencyHeaders } from '../idempotency';
 import { contextOf, departmentOf, errors, readerDepartment, seesWholePhone } from '../requests';
 import { DepartmentTicketRepository } from '../ticket-repository';
 
@@ -11,8 +12,8 @@ export async function ticketRoutes(app: Service): Promise<void> {
   const repo = new DepartmentTicketRepository(app.db, app.names);
 
   /** The ticket after a change the caller was allowed to make, even if it has left their view (退单). */
-  async function changed(request: FastifyRequest, id: string) {
-    const [ticket, history, wholePhone] = await Promise.all([repo.find(id), repo.history(id), seesWholePhone(request, repo)]);
+  async function changed(request: FastifyRequest, within: DepartmentTicketRepository, id: string) {
+    const [ticket, history, wholePhone] = await Promise.all([within.find(id), within.history(id), seesWholePhone(request, within)]);
     return ticketView(ticket, wholePhone, history, readerDepartment(request) !== null);
   }
 
@@ -34,12 +35,19 @@ export async function ticketRoutes(app: Service): Promise<void> {
     '/v1/tickets/:id/accept',
     {
       config: { roles: clerks },
-      schema: { summary: 'Accept the ticket (签收); main department only', params: TicketIdParams, response: { 200: TicketBody, ...errors } },
+      schema: {
+        summary: 'Accept the ticket (签收); main department only',
+        headers: IdempotencyHeaders,
+        params: TicketIdParams,
+        response: { 200: TicketBody, ...errors },
+      },
     },
-    async (request) => {
+    async (request, reply) => {
       const { id } = request.params;
-      await repo.accept(id, departmentOf(request), contextOf(request));
-      return changed(request, id);
+      return answerOnce(app.db, repo, request, reply, 200, async (within) => {
+        await within.accept(id, departmentOf(request), contextOf(request));
+        return changed(request, within, id);
+      });
     },
   );
 
@@ -49,15 +57,18 @@ export async function ticketRoutes(app: Service): Promise<void> {
       config: { roles: clerks },
       schema: {
         summary: 'Return a wrongly routed ticket (退单); main department only. A second return by the same department goes to a manager (督办)',
+        headers: IdempotencyHeaders,
         params: TicketIdParams,
         body: ReturnBody,
         response: { 200: TicketBody, ...errors },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { id } = request.params;
-      await repo.returnTicket(id, departmentOf(request), request.body.reason, contextOf(request));
-      return changed(request, id);
+      return answerOnce(app.db, repo, request, reply, 200, async (within) => {
+        await within.returnTicket(id, departmentOf(request), request.body.reason, contextOf(request));
+        return changed(request, within, id);
+      });
     },
   );
 
@@ -67,6 +78,7 @@ export async function ticketRoutes(app: Service): Promise<void> {
       config: { roles: clerks },
       schema: {
         summary: 'Note progress on an accepted ticket; main or co-handling department',
+        headers: IdempotencyHeaders,
         params: TicketIdParams,
         body: ProgressBody,
         response: { 201: TicketBody, ...errors },
@@ -74,8 +86,10 @@ export async function ticketRoutes(app: Service): Promise<void> {
     },
     async (request, reply) => {
       const { id } = request.params;
-      await repo.progress(id, departmentOf(request), request.body.note, contextOf(request));
-      return reply.status(201).send(await changed(request, id));
+      return answerOnce(app.db, repo, request, reply, 201, async (within) => {
+        await within.progress(id, departmentOf(request), request.body.note, contextOf(request));
+        return changed(request, within, id);
+      });
     },
   );
 
@@ -85,15 +99,18 @@ export async function ticketRoutes(app: Service): Promise<void> {
       config: { roles: clerks },
       schema: {
         summary: "Reply (办结反馈): the main department replies for all; a co-handling department's reply is its part (协办意见)",
+        headers: IdempotencyHeaders,
         params: TicketIdParams,
         body: ReplyBody,
         response: { 200: TicketBody, ...errors },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { id } = request.params;
-      await repo.reply(id, departmentOf(request), request.body, contextOf(request));
-      return changed(request, id);
+      return answerOnce(app.db, repo, request, reply, 200, async (within) => {
+        await within.reply(id, departmentOf(request), request.body, contextOf(request));
+        return changed(request, within, id);
+      });
     },
   );
 }
