@@ -1,6 +1,6 @@
 import { categoryByName, type DispatchRule } from '@hotline/catalogue';
 import { HotlineError, type CatalogueBody, type CatalogueVersion } from '@hotline/contracts';
-import { catalogueVersions, departments, type Db, type Tx } from '@hotline/db';
+import { catalogueVersions, departments, type Db } from '@hotline/db';
 import { desc, eq, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 
@@ -60,8 +60,8 @@ function published(row: typeof catalogueVersions.$inferSelect): PublishedCatalog
 export class CatalogueRepository {
   constructor(private readonly db: Db) {}
 
-  async newest(tx: Db | Tx = this.db): Promise<PublishedCatalogue | null> {
-    const [row] = await tx.select().from(catalogueVersions).orderBy(desc(catalogueVersions.version)).limit(1);
+  async newest(): Promise<PublishedCatalogue | null> {
+    const [row] = await this.db.select().from(catalogueVersions).orderBy(desc(catalogueVersions.version)).limit(1);
     return row ? published(row) : null;
   }
 

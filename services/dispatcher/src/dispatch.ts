@@ -1,9 +1,11 @@
-import { categories, firstLevelCategories, categoryByName, locateTicket, routeTicket, type Place } from '@hotline/catalogue';
+import { categories, firstLevelCategories, categoryByName, locateTicket, routeTicket, type DispatchRule, type Place } from '@hotline/catalogue';
 import { HotlineError, notFound, type DispatchMessage, type StreamNames, type TicketEvent } from '@hotline/contracts';
 import {
-  appendTicketEvents,
+  appendTicketEventsIfUnchanged,
+  catalogueVersions,
   departments,
   newTicketEvent,
+  supervisionCases,
   tickets,
   type Db,
   type EventContext,
@@ -24,11 +26,10 @@ import {
   type WorkingCalendar,
 } from '@hotline/domain';
 import type { Principal } from '@hotline/server';
-import { eq, inArray } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
 import { uuidv7 } from 'uuidv7';
-import type { CatalogueRepository } from './catalogue-repository';
-import { openCaseIds, resolveCases } from './supervision-repository';
+import { resolveCases, type SupervisionReason } from './supervision-repository';
 
 /** What an agent may choose; everything left out comes from the ticket and the catalogue. */
 export interface DispatchChoice {
@@ -41,7 +42,6 @@ export interface DispatcherDeps {
   db: Db;
   names: StreamNames;
   calendar: WorkingCalendar;
-  catalogue: CatalogueRepository;
   now: () => Date;
   logger: FastifyBaseLogger;
 }
@@ -56,6 +56,8 @@ export class NoCatalogueRuleError extends HotlineError {
 /** Who may dispatch a ticket a department has returned twice (退单两次): the case needs a manager's eye. */
 const supervisors: readonly Role[] = ['manager', 'admin'];
 const system = { role: 'system' as const, id: 'dispatcher' };
+/** Reads of a ticket that changed before its dispatch was written, before giving up for now. */
+const ATTEMPTS = 5;
 
 interface Category {
   code: string;
@@ -75,29 +77,49 @@ function invalid(fields: { field: string; message: string }[]): HotlineError {
   return new HotlineError('validation_failed', `invalid ${fields.map((f) => `${f.field} (${f.message})`).join(', ')}`, { fields });
 }
 
+/** Everything a dispatch is decided from, read in one statement. */
+interface DispatchSnapshot {
+  ticket: TicketRow;
+  /** The ticket's open 督办 cases that leave its dispatch to a manager. */
+  heldFor: { id: string; reason: SupervisionReason }[];
+  catalogue: { version: number; rules: DispatchRule[] } | null;
+  /** Every department, with whether it may see the caller's whole phone. */
+  departments: Map<string, boolean>;
+}
+
+/** A decided dispatch, written only if the ticket is still as it was read. */
+interface DispatchPlan {
+  at: Date;
+  event: TicketEvent<'dispatched'>;
+  patch: Partial<NewTicketRow>;
+  messages: OutboxMessage[];
+  /** 督办 cases the dispatch settles, and who settled them. */
+  resolves?: { ids: string[]; by: string };
+}
+
 /**
  * 派单: one path for the consumer of classified tickets and for agents routing by hand, so
- * both record the same event, deadlines and department messages.
+ * both record the same event, deadlines and department messages. A dispatch reads the ticket,
+ * decides, and writes only if the ticket is still at the version it read (no lock held between):
+ * two round trips for the consumer, where a locking transaction took seven.
  */
 export class Dispatcher {
   constructor(private readonly deps: DispatcherDeps) {}
 
   /**
    * Dispatches a ticket the classifier (or an agent's correction) made `classified`.
-   * Idempotent under redelivery: the status is checked under the row lock, so a ticket
-   * already dispatched is left alone.
+   * Idempotent under redelivery: a ticket no longer classified is left alone.
    */
   async dispatchClassified(event: TicketEvent<'classified'>): Promise<void> {
     const log = this.deps.logger.child({ ticketId: event.ticketId });
     try {
-      await this.deps.db.transaction(async (tx) => {
-        const [ticket] = await tx.select().from(tickets).where(eq(tickets.id, event.ticketId)).for('update');
-        if (!ticket || ticket.status !== 'classified') return;
-        if ((await openCaseIds(tx, ticket.id, 'returned_twice')).length > 0) {
+      await this.dispatchLatest(event.ticketId, (snapshot) => {
+        if (snapshot.ticket.status !== 'classified') return null;
+        if (snapshot.heldFor.some((c) => c.reason === 'returned_twice')) {
           log.info('ticket returned twice waits for a manager to dispatch it');
-          return;
+          return null;
         }
-        await this.dispatch(tx, ticket, {}, { actor: system, requestId: event.requestId });
+        return this.plan(snapshot, {}, { actor: system, requestId: event.requestId });
       });
     } catch (err) {
       // Retrying cannot help until someone edits the catalogue; the ticket stays classified for an agent.
@@ -115,12 +137,11 @@ export class Dispatcher {
    */
   async dispatchReopened(event: TicketEvent<'reopened'>): Promise<void> {
     if (event.data.supervision) return;
-    await this.deps.db.transaction(async (tx) => {
-      const [ticket] = await tx.select().from(tickets).where(eq(tickets.id, event.ticketId)).for('update');
-      if (!ticket || ticket.status !== 'reopened') return;
+    await this.dispatchLatest(event.ticketId, (snapshot) => {
+      if (snapshot.ticket.status !== 'reopened') return null;
       const reopen = { cycle: event.data.cycle, comment: event.data.comment };
-      const choice = { department: event.data.department, coDepartments: ticket.coDepartments };
-      await this.dispatch(tx, ticket, choice, { actor: system, requestId: event.requestId }, reopen);
+      const choice = { department: event.data.department, coDepartments: snapshot.ticket.coDepartments };
+      return this.plan(snapshot, choice, { actor: system, requestId: event.requestId }, reopen);
     });
   }
 
@@ -129,27 +150,76 @@ export class Dispatcher {
    * manager's call, and dispatching it closes that case.
    */
   async dispatchByHand(id: string, choice: DispatchChoice, principal: Principal, requestId: string): Promise<TicketRow> {
-    await this.deps.db.transaction(async (tx) => {
-      const [ticket] = await tx.select().from(tickets).where(eq(tickets.id, id)).for('update');
-      if (!ticket) throw notFound('ticket');
-      const returnedTwice = await openCaseIds(tx, id, 'returned_twice');
+    const found = await this.dispatchLatest(id, (snapshot) => {
+      const held = (reason: SupervisionReason) => snapshot.heldFor.filter((c) => c.reason === reason).map((c) => c.id);
+      const returnedTwice = held('returned_twice');
       if (returnedTwice.length > 0 && !supervisors.includes(principal.role)) {
         throw new HotlineError('forbidden', 'this ticket was returned twice by the same department; a manager must dispatch it (督办)');
       }
-      const reopenLimit = await openCaseIds(tx, id, 'reopen_limit');
+      const reopenLimit = held('reopen_limit');
       if (reopenLimit.length > 0 && !supervisors.includes(principal.role)) {
         throw new HotlineError('forbidden', 'the citizen asked to reopen this ticket past the reopen limit; a manager must dispatch it (督办)');
       }
-      const at = await this.dispatch(tx, ticket, choice, { actor: { role: principal.role, id: principal.keyId }, requestId });
-      await resolveCases(tx, [...returnedTwice, ...reopenLimit], principal.keyId, at);
+      const plan = this.plan(snapshot, choice, { actor: { role: principal.role, id: principal.keyId }, requestId });
+      return { ...plan, resolves: { ids: [...returnedTwice, ...reopenLimit], by: principal.keyId } };
     });
+    if (!found) throw notFound('ticket');
     const [row] = await this.deps.db.select().from(tickets).where(eq(tickets.id, id));
     if (!row) throw notFound('ticket');
     return row;
   }
 
-  /** Routes, sets the deadlines and appends `dispatched` with one message per department; returns the dispatch time. */
-  private async dispatch(tx: Tx, ticket: TicketRow, choice: DispatchChoice, ctx: EventContext, reopen?: DispatchMessage['reopen']): Promise<Date> {
+  /**
+   * Reads the ticket, lets `decide` plan its dispatch (null: nothing to do) and writes the plan
+   * if the ticket is still as read; reads again if it was changed meanwhile (a note, another
+   * dispatch), so the decision is always made on what is stored. False if there is no such ticket.
+   */
+  private async dispatchLatest(id: string, decide: (snapshot: DispatchSnapshot) => DispatchPlan | null): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      const snapshot = await this.read(id);
+      if (!snapshot) return false;
+      const plan = decide(snapshot);
+      if (!plan || (await this.write(snapshot.ticket, plan))) return true;
+      if (attempt === ATTEMPTS) throw new HotlineError('conflict', 'the ticket kept changing while it was dispatched; try again');
+    }
+  }
+
+  private async read(id: string): Promise<DispatchSnapshot | null> {
+    const [row] = await this.deps.db
+      .select({
+        ticket: tickets,
+        // Columns in these subqueries are named by alias: drizzle leaves the table off a column
+        // of a one-table select, which would make `ticket_id = id` compare a case with itself.
+        heldFor: sql<DispatchSnapshot['heldFor']>`(
+          select coalesce(json_agg(json_build_object('id', c.id, 'reason', c.reason)), '[]')
+          from ${supervisionCases} c
+          where c.ticket_id = ${tickets}.id and c.resolved_at is null and c.reason in ('returned_twice', 'reopen_limit'))`,
+        catalogue: sql<DispatchSnapshot['catalogue']>`(
+          select json_build_object('version', v.version, 'rules', v.rules) from ${catalogueVersions} v order by v.version desc limit 1)`,
+        departments: sql<Record<string, boolean>>`(select json_object_agg(d.code, d.full_phone) from ${departments} d)`,
+      })
+      .from(tickets)
+      .where(eq(tickets.id, id));
+    if (!row) return null;
+    return { ...row, departments: new Map(Object.entries(row.departments ?? {})) };
+  }
+
+  /** Writes `plan` if the ticket is still at the version it was planned on; false if it was not. */
+  private async write(ticket: TicketRow, plan: DispatchPlan): Promise<boolean> {
+    const expected = { id: ticket.id, status: ticket.status as TicketStatus, version: ticket.version };
+    const append = (db: Db | Tx) => appendTicketEventsIfUnchanged(db, this.deps.names, expected, [plan.event], plan.patch, plan.messages);
+    const resolves = plan.resolves;
+    if (!resolves || resolves.ids.length === 0) return append(this.deps.db);
+    return this.deps.db.transaction(async (tx) => {
+      const moved = await append(tx);
+      if (moved) await resolveCases(tx, resolves.ids, resolves.by, plan.at);
+      return moved;
+    });
+  }
+
+  /** Routes and sets the deadlines: the `dispatched` event, the ticket's new fields and one message per department. */
+  private plan(snapshot: DispatchSnapshot, choice: DispatchChoice, ctx: EventContext, reopen?: DispatchMessage['reopen']): DispatchPlan {
+    const { ticket, departments: known } = snapshot;
     const chosenCategory = choice.category === undefined ? undefined : resolveCategory(choice.category);
     if (chosenCategory === null) {
       throw invalid([{ field: 'category', message: `"${choice.category}" is not a taxonomy code or first-level name` }]);
@@ -158,7 +228,6 @@ export class Dispatcher {
       ...(choice.department ? [{ field: 'department', code: choice.department }] : []),
       ...(choice.coDepartments ?? []).map((code, i) => ({ field: `coDepartments[${i}]`, code })),
     ];
-    const known = await this.departmentsByCode(tx, given.map((g) => g.code));
     const unknown = given.filter((g) => !known.has(g.code));
     if (unknown.length > 0) throw invalid(unknown.map((g) => ({ field: g.field, message: `unknown department "${g.code}"` })));
 
@@ -169,14 +238,13 @@ export class Dispatcher {
 
     const category = chosenCategory ?? (ticket.categoryCode ? resolveCategory(ticket.categoryCode) : null);
     const place = locateTicket({ district: ticket.district, street: ticket.street }, `${ticket.title}\n${ticket.content}`);
-    const chosen = await this.route(tx, ticket, choice, category, place);
+    const chosen = route(snapshot, choice, category, place);
     // 重办 goes back by the same route, so the ticket keeps the catalogue version that chose it.
-    const route = reopen ? { ...chosen, catalogueVersion: ticket.catalogueVersion } : chosen;
-    const co = [...new Set(route.co)].filter((c) => c !== route.main);
-    const routed = await this.departmentsByCode(tx, [route.main, ...co]);
-    const missing = [route.main, ...co].filter((c) => !routed.has(c));
+    const routed = reopen ? { ...chosen, catalogueVersion: ticket.catalogueVersion } : chosen;
+    const co = [...new Set(routed.co)].filter((c) => c !== routed.main);
+    const missing = [routed.main, ...co].filter((c) => !known.has(c));
     if (missing.length > 0) {
-      throw new HotlineError('conflict', `catalogue version ${route.catalogueVersion} names unknown departments: ${missing.join(', ')}`);
+      throw new HotlineError('conflict', `catalogue version ${routed.catalogueVersion} names unknown departments: ${missing.join(', ')}`);
     }
 
     const at = this.deps.now();
@@ -186,66 +254,54 @@ export class Dispatcher {
       ticket.id,
       'dispatched',
       {
-        department: route.main,
+        department: routed.main,
         coDepartments: co,
         acceptDeadline: accept.toISOString(),
         replyDeadline: reply.toISOString(),
-        catalogueVersion: route.catalogueVersion,
+        catalogueVersion: routed.catalogueVersion,
       },
       { ...ctx, at },
     );
     const patch: Partial<NewTicketRow> = {
-      departmentCode: route.main,
+      departmentCode: routed.main,
       coDepartments: co,
       acceptDeadline: accept,
       replyDeadline: reply,
       dispatchedAt: at,
       acceptedAt: null,
-      catalogueVersion: route.catalogueVersion,
+      catalogueVersion: routed.catalogueVersion,
       district: ticket.district || place.district,
       street: ticket.street || place.street,
       ...(chosenCategory ? { categoryCode: chosenCategory.code } : {}),
     };
     const summary = { ...ticket, district: patch.district ?? null, street: patch.street ?? null, categoryCode: category?.code ?? null };
-    const messages: OutboxMessage[] = [route.main, ...co].map((code, i) => ({
+    const messages: OutboxMessage[] = [routed.main, ...co].map((code, i) => ({
       id: uuidv7(),
       subject: this.deps.names.dispatchSubject(code),
-      payload: { ...dispatchMessage(summary, event, code, i === 0 ? 'main' : 'co', routed.get(code) === true), ...(reopen ? { reopen } : {}) },
+      payload: { ...dispatchMessage(summary, event, code, i === 0 ? 'main' : 'co', known.get(code) === true), ...(reopen ? { reopen } : {}) },
     }));
-    await appendTicketEvents(tx, this.deps.names, { id: ticket.id, status, version: ticket.version }, [event], patch, messages);
-    return at;
+    return { at, event, patch, messages };
   }
+}
 
-  /** The agent's department, else the newest catalogue's first matching rule. */
-  private async route(
-    tx: Tx,
-    ticket: TicketRow,
-    choice: DispatchChoice,
-    category: Category | null,
-    place: Place,
-  ): Promise<{ main: string; co: string[]; catalogueVersion: number | null }> {
-    if (choice.department) return { main: choice.department, co: choice.coDepartments ?? [], catalogueVersion: null };
-    const catalogue = await this.deps.catalogue.newest(tx);
-    if (!catalogue) throw new HotlineError('conflict', 'no dispatch catalogue has been published; dispatch by hand with a department');
-    const routing = routeTicket(catalogue.rules, {
-      category: category?.firstLevel ?? null,
-      district: place.district,
-      title: ticket.title,
-      content: ticket.content,
-    });
-    if (!routing) throw new NoCatalogueRuleError();
-    return { main: routing.main, co: choice.coDepartments ?? routing.co, catalogueVersion: catalogue.version };
-  }
-
-  /** Known departments among `codes`, each with whether it may see the caller's whole phone. */
-  private async departmentsByCode(tx: Tx, codes: string[]): Promise<Map<string, boolean>> {
-    if (codes.length === 0) return new Map();
-    const rows = await tx
-      .select({ code: departments.code, fullPhone: departments.fullPhone })
-      .from(departments)
-      .where(inArray(departments.code, codes));
-    return new Map(rows.map((r) => [r.code, r.fullPhone]));
-  }
+/** The agent's department, else the newest catalogue's first matching rule. */
+function route(
+  snapshot: DispatchSnapshot,
+  choice: DispatchChoice,
+  category: Category | null,
+  place: Place,
+): { main: string; co: string[]; catalogueVersion: number | null } {
+  if (choice.department) return { main: choice.department, co: choice.coDepartments ?? [], catalogueVersion: null };
+  const { catalogue, ticket } = snapshot;
+  if (!catalogue) throw new HotlineError('conflict', 'no dispatch catalogue has been published; dispatch by hand with a department');
+  const routing = routeTicket(catalogue.rules, {
+    category: category?.firstLevel ?? null,
+    district: place.district,
+    title: ticket.title,
+    content: ticket.content,
+  });
+  if (!routing) throw new NoCatalogueRuleError();
+  return { main: routing.main, co: choice.coDepartments ?? routing.co, catalogueVersion: catalogue.version };
 }
 
 /**

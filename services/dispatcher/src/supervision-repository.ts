@@ -5,15 +5,6 @@ import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 /** 督办 reasons this service creates or acts on. */
 export type SupervisionReason = 'overdue_accept' | 'overdue_reply' | 'returned_twice' | 'reopen_limit';
 
-/** Ids of a ticket's open cases for one reason. */
-export async function openCaseIds(tx: Tx, ticketId: string, reason: SupervisionReason): Promise<string[]> {
-  const rows = await tx
-    .select({ id: supervisionCases.id })
-    .from(supervisionCases)
-    .where(and(eq(supervisionCases.ticketId, ticketId), eq(supervisionCases.reason, reason), isNull(supervisionCases.resolvedAt)));
-  return rows.map((r) => r.id);
-}
-
 export async function resolveCases(tx: Tx, ids: string[], resolvedBy: string, at: Date): Promise<void> {
   if (ids.length === 0) return;
   await tx

@@ -1,6 +1,6 @@
 import { firstLevelCategories } from '@hotline/catalogue';
-import { apiKeys, hashApiKey, newTicketEvent, supervisionCases } from '@hotline/db';
-import { eq } from 'drizzle-orm';
+import { apiKeys, appendTicketEvents, hashApiKey, newTicketEvent, supervisionCases, ticketEvents, tickets } from '@hotline/db';
+import { asc, eq, sql } from 'drizzle-orm';
 import t from 'tap';
 import { uuidv7 } from 'uuidv7';
 import {
@@ -124,4 +124,37 @@ t.test('a ticket returned twice is a manager’s to dispatch, which resolves its
   t.equal(resolved?.resolvedBy, managerKey?.id);
   t.same((await dispatcher.inject({ method: 'GET', url: '/v1/supervision', headers: manager })).json().items, [], 'no longer open');
   t.equal((await dispatcher.inject({ method: 'GET', url: '/v1/supervision', headers: agent })).statusCode, 403);
+});
+
+t.test('a note written while an agent dispatches does not fail the dispatch: it is decided again on the ticket as stored', async (t) => {
+  const { intake, dispatcher, database, bus } = await buildTestDispatcher(t, { clock: new TestClock(MONDAY_1000), classifierThreshold: 1 });
+  const id = await createTicket(intake);
+  await waitForStatus(database.db, id, 'triage');
+  const note = newTicketEvent(id, 'noted', { note: '市民来电补充：凌晨两点仍在施工' }, { actor: { role: 'agent', id: 'agent-2' }, requestId: null });
+  const { pending } = await database.db.transaction(async (tx) => {
+    // Another agent holds the ticket: the dispatch reads it (reads take no lock), decides, and its write waits.
+    const [ticket] = await tx.select().from(tickets).where(eq(tickets.id, id)).for('update');
+    const pending = dispatcher.inject({ method: 'POST', url: `/v1/tickets/${id}/dispatch`, headers: agent, payload: { department: 'housing' } });
+    for (let waited = 0; ; waited += 20) {
+      const [waiting] = await database.db.execute<{ n: number }>(
+        sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+      );
+      if ((waiting?.n ?? 0) > 0) break;
+      if (waited > 10_000) throw new Error('the dispatch never waited for the ticket');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    // The other agent's note moves the ticket's version on before the dispatch's write gets it.
+    await appendTicketEvents(tx, bus.names, { id, status: 'triage', version: ticket?.version ?? 0 }, [note]);
+    return { pending };
+  });
+  const res = await pending;
+  t.equal(res.statusCode, 200, res.body);
+  t.match(res.json(), { status: 'dispatched', department: 'housing' });
+  const history = await database.db.select().from(ticketEvents).where(eq(ticketEvents.ticketId, id)).orderBy(asc(ticketEvents.seq));
+  t.same(
+    history.map((h) => h.type),
+    ['received', 'triaged', 'noted', 'dispatched'],
+    'the note kept, one dispatch after it',
+  );
+  t.equal((await ticketRow(database.db, id)).version, 4);
 });
