@@ -38,6 +38,8 @@ export class OutboxRelay {
   private unlisten: (() => Promise<void>) | null = null;
   private lockConnection: postgres.ReservedSql | null = null;
   private lastCleanup = 0;
+  /** Positions published but not yet marked sent: the next batch's statement marks them, or the relay before it sleeps. */
+  private unmarked: string[] = [];
 
   constructor(options: RelayOptions) {
     this.opts = { batchSize: 500, pollMs: 1000, publishTimeoutMs: 5000, retentionMs: 3_600_000, ...options };
@@ -55,6 +57,8 @@ export class OutboxRelay {
     this.notify();
     await this.loop;
     await this.unlisten?.().catch(() => {});
+    // Unmarked rows would only be published again by the next relay, and dropped as duplicates.
+    await this.markPublished().catch(() => {});
     await this.releaseLock();
   }
 
@@ -89,7 +93,10 @@ export class OutboxRelay {
         const published = await this.publishBatch();
         backoff = 100;
         await this.cleanup();
-        if (published < this.opts.batchSize && !this.pending) await this.sleep(this.opts.pollMs);
+        if (published < this.opts.batchSize && !this.pending) {
+          await this.markPublished();
+          await this.sleep(this.opts.pollMs);
+        }
       } catch (err) {
         log.warn({ err: errorSummary(err), retryInMs: backoff }, 'outbox relay cannot publish yet; retrying');
         await this.releaseLock();
@@ -123,13 +130,21 @@ export class OutboxRelay {
     conn.release();
   }
 
-  /** Publishes one batch; returns how many rows went out. Throws if any could not. */
+  /**
+   * Publishes one batch; returns how many rows went out. Throws if any could not. The same
+   * statement marks the previous batch sent, which halves the relay's round trips under load
+   * (it excludes those rows itself, as it sees the outbox from before its own update).
+   */
   private async publishBatch(): Promise<number> {
     const conn = this.lockConnection;
     if (!conn) return 0;
+    const marked = this.unmarked;
     const rows = await conn<PendingRow[]>`
+      with marked as (update outbox set sent_at = now() where position = any(${marked}::bigint[]))
       select position, id, subject, payload from outbox
-      where sent_at is null order by position limit ${this.opts.batchSize}`;
+      where sent_at is null and position <> all(${marked}::bigint[])
+      order by position limit ${this.opts.batchSize}`;
+    this.unmarked = [];
     if (rows.length === 0) return 0;
     // Pipelined on one connection, so the stream receives them in this order.
     const results = await Promise.allSettled(
@@ -138,12 +153,19 @@ export class OutboxRelay {
       ),
     );
     const firstFailure = results.findIndex((r) => r.status === 'rejected');
-    const sent = firstFailure === -1 ? rows : rows.slice(0, firstFailure);
-    if (sent.length > 0) {
-      await conn`update outbox set sent_at = now() where position = any(${sent.map((r) => r.position)}::bigint[])`;
+    this.unmarked = (firstFailure === -1 ? rows : rows.slice(0, firstFailure)).map((r) => r.position);
+    if (firstFailure !== -1) {
+      await this.markPublished();
+      throw (results[firstFailure] as PromiseRejectedResult).reason;
     }
-    if (firstFailure !== -1) throw (results[firstFailure] as PromiseRejectedResult).reason;
     return rows.length;
+  }
+
+  private async markPublished(): Promise<void> {
+    const conn = this.lockConnection;
+    if (!conn || this.unmarked.length === 0) return;
+    await conn`update outbox set sent_at = now() where position = any(${this.unmarked}::bigint[])`;
+    this.unmarked = [];
   }
 
   private async cleanup(): Promise<void> {
