@@ -34,7 +34,7 @@ export async function buildDispatcherApp(config: DispatcherConfig, logger?: Logg
   const calendar = loadChinaCalendar();
   warnOfCalendarGaps(app.log, calendar, now());
   const catalogue = new CatalogueRepository(app.db);
-  const dispatcher = new Dispatcher({ db: app.db, names: app.names, calendar, now, logger: app.log });
+  const dispatcher = new Dispatcher({ db: app.db, names: app.names, calendar, catalogue, now, logger: app.log });
   const watcher = new DeadlineWatcher({
     db: app.db,
     names: app.names,

@@ -1,4 +1,4 @@
-import { categories, firstLevelCategories, categoryByName, locateTicket, routeTicket, type DispatchRule, type Place } from '@hotline/catalogue';
+import { categories, firstLevelCategories, categoryByName, locateTicket, routeTicket, type Place } from '@hotline/catalogue';
 import { HotlineError, notFound, type DispatchMessage, type StreamNames, type TicketEvent } from '@hotline/contracts';
 import {
   appendTicketEventsIfUnchanged,
@@ -29,6 +29,7 @@ import type { Principal } from '@hotline/server';
 import { eq, sql } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
 import { uuidv7 } from 'uuidv7';
+import type { CatalogueRepository, PublishedCatalogue } from './catalogue-repository';
 import { resolveCases, type SupervisionReason } from './supervision-repository';
 
 /** What an agent may choose; everything left out comes from the ticket and the catalogue. */
@@ -42,6 +43,7 @@ export interface DispatcherDeps {
   db: Db;
   names: StreamNames;
   calendar: WorkingCalendar;
+  catalogue: CatalogueRepository;
   now: () => Date;
   logger: FastifyBaseLogger;
 }
@@ -82,9 +84,31 @@ interface DispatchSnapshot {
   ticket: TicketRow;
   /** The ticket's open 督办 cases that leave its dispatch to a manager. */
   heldFor: { id: string; reason: SupervisionReason }[];
-  catalogue: { version: number; rules: DispatchRule[] } | null;
+  catalogue: PublishedCatalogue | null;
   /** Every department, with whether it may see the caller's whole phone. */
   departments: Map<string, boolean>;
+}
+
+/**
+ * The ticket, its held cases, the newest catalogue's version and the departments, in one
+ * statement built once: drizzle's query building was 18 % of the dispatcher's CPU under load.
+ */
+function snapshotQuery(db: Db) {
+  return db
+    .select({
+      ticket: tickets,
+      // Columns in these subqueries are named by alias: drizzle leaves the table off a column
+      // of a one-table select, which would make `ticket_id = id` compare a case with itself.
+      heldFor: sql<DispatchSnapshot['heldFor']>`(
+        select coalesce(json_agg(json_build_object('id', c.id, 'reason', c.reason)), '[]')
+        from ${supervisionCases} c
+        where c.ticket_id = ${tickets}.id and c.resolved_at is null and c.reason in ('returned_twice', 'reopen_limit'))`,
+      catalogueVersion: sql<number | null>`(select max(v.version) from ${catalogueVersions} v)`,
+      departments: sql<Record<string, boolean>>`(select json_object_agg(d.code, d.full_phone) from ${departments} d)`,
+    })
+    .from(tickets)
+    .where(eq(tickets.id, sql.placeholder('id')))
+    .prepare('dispatch_snapshot');
 }
 
 /** A decided dispatch, written only if the ticket is still as it was read. */
@@ -104,7 +128,12 @@ interface DispatchPlan {
  * two round trips for the consumer, where a locking transaction took seven.
  */
 export class Dispatcher {
-  constructor(private readonly deps: DispatcherDeps) {}
+  private readonly snapshot: ReturnType<typeof snapshotQuery>;
+  private catalogue: PublishedCatalogue | null = null;
+
+  constructor(private readonly deps: DispatcherDeps) {
+    this.snapshot = snapshotQuery(deps.db);
+  }
 
   /**
    * Dispatches a ticket the classifier (or an agent's correction) made `classified`.
@@ -185,23 +214,16 @@ export class Dispatcher {
   }
 
   private async read(id: string): Promise<DispatchSnapshot | null> {
-    const [row] = await this.deps.db
-      .select({
-        ticket: tickets,
-        // Columns in these subqueries are named by alias: drizzle leaves the table off a column
-        // of a one-table select, which would make `ticket_id = id` compare a case with itself.
-        heldFor: sql<DispatchSnapshot['heldFor']>`(
-          select coalesce(json_agg(json_build_object('id', c.id, 'reason', c.reason)), '[]')
-          from ${supervisionCases} c
-          where c.ticket_id = ${tickets}.id and c.resolved_at is null and c.reason in ('returned_twice', 'reopen_limit'))`,
-        catalogue: sql<DispatchSnapshot['catalogue']>`(
-          select json_build_object('version', v.version, 'rules', v.rules) from ${catalogueVersions} v order by v.version desc limit 1)`,
-        departments: sql<Record<string, boolean>>`(select json_object_agg(d.code, d.full_phone) from ${departments} d)`,
-      })
-      .from(tickets)
-      .where(eq(tickets.id, id));
+    const [row] = await this.snapshot.execute({ id });
     if (!row) return null;
-    return { ...row, departments: new Map(Object.entries(row.departments ?? {})) };
+    const catalogue = row.catalogueVersion === null ? null : await this.catalogueAt(row.catalogueVersion);
+    return { ticket: row.ticket, heldFor: row.heldFor, catalogue, departments: new Map(Object.entries(row.departments ?? {})) };
+  }
+
+  /** The newest catalogue, fetched once per version: a published version never changes. */
+  private async catalogueAt(version: number): Promise<PublishedCatalogue | null> {
+    if (this.catalogue?.version !== version) this.catalogue = await this.deps.catalogue.find(version);
+    return this.catalogue;
   }
 
   /** Writes `plan` if the ticket is still at the version it was planned on; false if it was not. */

@@ -38,6 +38,10 @@ t.test('managers publish catalogue versions; the newest routes the next ticket, 
   t.equal((await put({ rules: [] })).statusCode, 400, 'a catalogue needs rules');
   t.equal((await dispatcher.inject({ method: 'GET', url: '/v1/catalogue', headers: agent })).json().version, 1, 'nothing published');
 
+  const streetLightTicket = { channel: 'wechat', type: 'help', content: 'A5区人民路的路灯坏了一个多月，晚上一片漆黑，行人很不安全。' };
+  const before = await waitForStatus(database.db, await createTicket(intake, streetLightTicket), 'dispatched');
+  t.equal(before.catalogueVersion, 1, 'before the edit the seed catalogue routes');
+
   const published = await put({ rules: [streetLights, ...seedRules], note: '路灯归属地' });
   t.equal(published.statusCode, 201, published.body);
   t.match(published.json(), { version: 2, note: '路灯归属地', rules: [streetLights] });
@@ -45,11 +49,7 @@ t.test('managers publish catalogue versions; the newest routes the next ticket, 
   t.match((await dispatcher.inject({ method: 'GET', url: '/v1/catalogue/1', headers: agent })).json(), { version: 1, createdBy: 'seed' });
   t.equal((await dispatcher.inject({ method: 'GET', url: '/v1/catalogue/99', headers: agent })).statusCode, 404);
 
-  const id = await createTicket(intake, {
-    channel: 'wechat',
-    type: 'help',
-    content: 'A5区人民路的路灯坏了一个多月，晚上一片漆黑，行人很不安全。',
-  });
+  const id = await createTicket(intake, streetLightTicket);
   const row = await waitForStatus(database.db, id, 'dispatched');
   t.equal(row.departmentCode, 'a5');
   t.same(row.coDepartments, ['urban-management']);
