@@ -22,18 +22,13 @@ export interface SparseVector {
 // artifact's term lists; a space never occurs inside Han-only words.
 const WORD_PREFIX = ' ';
 
-// Character n-grams are looked up by a number, not a string: slicing and hashing a fresh string
-// per n-gram was most of the inference time. n UTF-16 units in base 65536 plus n × 2^48 is exact
-// for n ≤ 3 (< 2^53).
+// Character n-grams are counted while training by a number, not a string: slicing and hashing a
+// fresh string per n-gram was most of the time. n UTF-16 units in base 65536 plus n × 2^48 is
+// exact for n ≤ 3 (< 2^53).
 const UNIT = 65536;
 const LENGTH_SHIFT = 2 ** 48;
 
-export function charGramKey(text: string): number {
-  let key = 0;
-  for (let i = 0; i < text.length; i++) key = key * UNIT + text.charCodeAt(i);
-  return text.length * LENGTH_SHIFT + key;
-}
-
+/** The n-gram whose key forEachCharGram gave. */
 export function charGramText(key: number): string {
   const n = Math.floor(key / LENGTH_SHIFT);
   let rest = key - n * LENGTH_SHIFT;
@@ -45,7 +40,7 @@ export function charGramText(key: number): string {
   return String.fromCharCode(...units);
 }
 
-/** Calls `emit` with the key (charGramKey) of every character n-gram of `text`. */
+/** Calls `emit` with the key of every character n-gram of `text`: n × 2^48 + its code units in base 65536. */
 function forEachCharGram(text: string, [min, max]: FeatureSpec['charNgrams'], emit: (key: number) => void): void {
   for (let i = 0; i < text.length; i++) {
     let key = 0;
@@ -69,54 +64,115 @@ export function forEachTerm(words: readonly string[], spec: FeatureSpec, emitCha
   }
 }
 
-/** Looks up a character n-gram key (charGramKey): a Map while training, a KeyIndex when serving. */
-export interface CharGramLookup {
-  get(key: number): number | undefined;
+/**
+ * Terms as sequences of small whole numbers (UTF-16 code units, word numbers), held as a trie in
+ * one typed array. A message's n-grams starting at one position share their prefix, so they are
+ * found by walking down from the first symbol, and the walk stops at the first prefix that no term
+ * has: about half as many lookups as one per n-gram, no key built per n-gram, and a third of the
+ * memory of a hash table of n-gram keys, whose cache misses were most of the lookup time.
+ *
+ * Nodes are numbered level by level and a node's children in order of their symbol, so the
+ * children of a node are consecutive nodes, found by binary search of their symbols. Each node
+ * is three numbers side by side (its symbol, the feature of the term ending there, its first
+ * child), so the step that finds a node has also read what the next step needs. The first level,
+ * whose fan-out is widest, is indexed directly by symbol.
+ */
+export class TermTrie {
+  /** Symbol → node of the one-symbol prefix, or -1. */
+  private readonly firstLevel: Int32Array;
+  /**
+   * Node n at 3n: its symbol, the feature index of the term ending there (-1 for a prefix that
+   * is no term), its first child; node n's children end where node n + 1's begin, and a last
+   * node past the real ones holds where they all end.
+   */
+  private readonly nodes: Int32Array;
+
+  /** Term i is feature firstFeature + i; every symbol is below `alphabet`. */
+  constructor(terms: readonly (readonly number[])[], alphabet: number, firstFeature: number) {
+    interface BuildNode {
+      feature: number;
+      children: Map<number, BuildNode>;
+    }
+    const root: BuildNode = { feature: -1, children: new Map() };
+    terms.forEach((term, i) => {
+      let node = root;
+      for (const symbol of term) {
+        if (!Number.isInteger(symbol) || symbol < 0 || symbol >= alphabet) throw new Error(`term symbol ${symbol} outside 0..${alphabet - 1}`);
+        let child = node.children.get(symbol);
+        if (!child) node.children.set(symbol, (child = { feature: -1, children: new Map() }));
+        node = child;
+      }
+      node.feature = firstFeature + i;
+    });
+    // Breadth first, each node's children by symbol: the order of `queue` is the numbering.
+    const bySymbol = (node: BuildNode) => [...node.children].sort((a, b) => a[0] - b[0]);
+    const queue: BuildNode[] = [];
+    const fields: number[] = [];
+    const visit = ([symbol, node]: [number, BuildNode]) => {
+      queue.push(node);
+      fields.push(symbol, node.feature, 0);
+    };
+    bySymbol(root).forEach(visit);
+    for (let node = 0; node < queue.length; node++) {
+      fields[node * 3 + 2] = queue.length;
+      bySymbol(queue[node] as BuildNode).forEach(visit);
+    }
+    fields.push(-1, -1, queue.length);
+    this.nodes = Int32Array.from(fields);
+    this.firstLevel = new Int32Array(alphabet).fill(-1);
+    for (let node = 0; node < root.children.size; node++) this.firstLevel[fields[node * 3] as number] = node;
+  }
+
+  /** The node of the one-symbol prefix `symbol`, or -1. */
+  first(symbol: number): number {
+    return symbol < this.firstLevel.length ? (this.firstLevel[symbol] as number) : -1;
+  }
+
+  /** The child of `node` by `symbol`, or -1. */
+  child(node: number, symbol: number): number {
+    const nodes = this.nodes;
+    let low = nodes[node * 3 + 2] as number;
+    let high = nodes[node * 3 + 5] as number;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      const found = nodes[middle * 3] as number;
+      if (found === symbol) return middle;
+      if (found < symbol) low = middle + 1;
+      else high = middle;
+    }
+    return -1;
+  }
+
+  /** The feature of the term ending at `node`, or -1. */
+  featureAt(node: number): number {
+    return this.nodes[node * 3 + 1] as number;
+  }
 }
 
-/**
- * A read-only hash table from whole-number keys (below 2^53) to their positions in `keys`, in
- * typed arrays (open addressing, linear probing). N-gram keys are integers above 2^32, which a
- * Map hashes as heap numbers; this table was about twice as fast on the classifier's hot path.
- */
-export class KeyIndex implements CharGramLookup {
-  // Slot s holds its key at 2s and the position at 2s + 1: one cache line per probe, which
-  // matters because the tables are larger than the CPU's caches.
-  private readonly slots: Float64Array;
-  private readonly mask: number;
+/** The vocabulary's character n-grams: terms up to 65536 UTF-16 code units long are numbers per code unit. */
+export class CharGramIndex {
+  private readonly trie: TermTrie;
 
-  constructor(keys: readonly number[]) {
-    let capacity = 1;
-    while (capacity < keys.length * 2) capacity *= 2;
-    this.slots = new Float64Array(capacity * 2).fill(-1);
-    this.mask = capacity - 1;
-    keys.forEach((key, index) => {
-      let slot = this.slot(key);
-      while (this.slots[slot * 2] !== -1) slot = (slot + 1) & this.mask;
-      this.slots[slot * 2] = key;
-      this.slots[slot * 2 + 1] = index;
-    });
+  /** Term i is feature firstFeature + i. */
+  constructor(terms: readonly string[], firstFeature: number) {
+    this.trie = new TermTrie(
+      terms.map((term) => Array.from({ length: term.length }, (_, i) => term.charCodeAt(i))),
+      65536,
+      firstFeature,
+    );
   }
 
-  // The finaliser of MurmurHash3 on the key's two 32-bit halves, so that every bit of the key
-  // moves the slot. A bare multiply kept as its low bits left a character bigram's slot to its
-  // second character alone: bigrams took 24 probes on average, trigrams 11.
-  private slot(key: number): number {
-    const low = key >>> 0;
-    const high = (key - low) / 4294967296;
-    let h = low ^ Math.imul(high, 0x9e3779b1);
-    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-    return (h ^ (h >>> 16)) & this.mask;
-  }
-
-  get(key: number): number | undefined {
-    let slot = this.slot(key);
-    for (;;) {
-      const found = this.slots[slot * 2];
-      if (found === key) return this.slots[slot * 2 + 1];
-      if (found === -1) return undefined;
-      slot = (slot + 1) & this.mask;
+  /** Calls `emit` with the feature index of every character n-gram of `text` in the vocabulary, by position, shortest first. */
+  forEachFeature(text: string, [min, max]: FeatureSpec['charNgrams'], emit: (feature: number) => void): void {
+    const trie = this.trie;
+    for (let i = 0; i < text.length; i++) {
+      let node = trie.first(text.charCodeAt(i));
+      for (let n = 1; node !== -1; n++) {
+        const feature = trie.featureAt(node);
+        if (n >= min && feature !== -1) emit(feature);
+        if (n === max || i + n === text.length) break;
+        node = trie.child(node, text.charCodeAt(i + n));
+      }
     }
   }
 }
@@ -126,49 +182,45 @@ let wordIds = new Int32Array(256);
 
 /**
  * The word n-grams of the vocabulary, found without building a string per n-gram: each known
- * word has a number from 1, and an n-gram is the number whose digits in base (words + 1) are
- * its words' numbers. Half of the vectorising time went into concatenating and hashing the
- * n-gram strings.
+ * word has a number from 1 and the n-grams are a TermTrie over those numbers. Half of the
+ * vectorising time once went into concatenating and hashing the n-gram strings.
  */
 export class WordGramIndex {
   private readonly ids = new Map<string, number>();
-  private readonly base: number;
-  private readonly grams: KeyIndex;
+  private readonly trie: TermTrie;
 
   /** `terms` as stored in the artifact (WORD_PREFIX, words joined by spaces); term i is feature firstFeature + i. */
-  constructor(
-    terms: readonly string[],
-    private readonly firstFeature: number,
-  ) {
+  constructor(terms: readonly string[], firstFeature: number) {
     const split = terms.map((term) => term.slice(WORD_PREFIX.length).split(' '));
     for (const words of split) for (const word of words) if (!this.ids.has(word)) this.ids.set(word, this.ids.size + 1);
-    this.base = this.ids.size + 1;
-    const longest = Math.max(0, ...split.map((words) => words.length));
-    if (this.base ** longest > Number.MAX_SAFE_INTEGER) throw new Error(`${this.ids.size} words in ${longest}-grams do not fit a whole-number key`);
-    this.grams = new KeyIndex(split.map((words) => words.reduce((key, word) => key * this.base + (this.ids.get(word) as number), 0)));
+    this.trie = new TermTrie(
+      split.map((words) => words.map((word) => this.ids.get(word) as number)),
+      this.ids.size + 1,
+      firstFeature,
+    );
   }
 
-  /** Calls `emit` with the feature index of every word n-gram of `words` in the vocabulary. */
+  /** Calls `emit` with the feature index of every word n-gram of `words` in the vocabulary, by position, shortest first. */
   forEachFeature(words: readonly string[], [min, max]: FeatureSpec['wordNgrams'], emit: (feature: number) => void): void {
     const ids = wordIds.length < words.length ? (wordIds = new Int32Array(words.length * 2)) : wordIds;
     for (let i = 0; i < words.length; i++) ids[i] = this.ids.get(words[i] as string) ?? 0;
+    const trie = this.trie;
     for (let i = 0; i < words.length; i++) {
-      let key = 0;
-      for (let n = 1; n <= max && i + n <= words.length; n++) {
-        const id = ids[i + n - 1] as number;
-        if (id === 0) break;
-        key = key * this.base + id;
-        if (n < min) continue;
-        const gram = this.grams.get(key);
-        if (gram !== undefined) emit(this.firstFeature + gram);
+      // Word 0 (unknown) has no node: an unknown word breaks every n-gram through it.
+      let node = trie.first(ids[i] as number);
+      for (let n = 1; node !== -1; n++) {
+        const feature = trie.featureAt(node);
+        if (n >= min && feature !== -1) emit(feature);
+        if (n === max || i + n === words.length) break;
+        node = trie.child(node, ids[i + n] as number);
       }
     }
   }
 }
 
 export interface Vocabulary {
-  /** Character n-gram key (charGramKey) → feature index; these come first. */
-  charIndex: CharGramLookup;
+  /** Character n-grams, features from 0. */
+  charIndex: CharGramIndex;
   /** Word n-grams, from `firstWordFeature` on. */
   wordIndex: WordGramIndex;
   idf: Float32Array;
@@ -183,6 +235,10 @@ function scratchFor(features: number) {
   return scratch;
 }
 
+// 1 + ln(tf) for the counts most terms have, computed by Math.log itself: the same numbers
+// without a call per term.
+const SUBLINEAR_TF = Float64Array.from({ length: 64 }, (_, tf) => 1 + Math.log(tf));
+
 /**
  * Turns content words into an L2-normalised TF-IDF row with sublinear tf (1 + ln tf), which
  * keeps long, repetitive complaints from drowning their few telling terms.
@@ -190,12 +246,11 @@ function scratchFor(features: number) {
 export function vectorise(words: readonly string[], spec: FeatureSpec, vocab: Vocabulary): SparseVector {
   const { counts, touched } = scratchFor(vocab.idf.length);
   let size = 0;
-  const add = (i: number | undefined) => {
-    if (i === undefined) return;
+  const add = (i: number) => {
     if (counts[i] === 0) touched[size++] = i;
     counts[i] = (counts[i] as number) + 1;
   };
-  forEachCharGram(words.join(''), spec.charNgrams, (key) => add(vocab.charIndex.get(key)));
+  vocab.charIndex.forEachFeature(words.join(''), spec.charNgrams, add);
   vocab.wordIndex.forEachFeature(words, spec.wordNgrams, add);
   const indices = touched.slice(0, size);
   const values = new Float32Array(size);
@@ -203,7 +258,8 @@ export function vectorise(words: readonly string[], spec: FeatureSpec, vocab: Vo
   let wordNorm = 0;
   for (let j = 0; j < size; j++) {
     const i = indices[j] as number;
-    const v = (1 + Math.log(counts[i] as number)) * (vocab.idf[i] as number);
+    const tf = counts[i] as number;
+    const v = (tf < SUBLINEAR_TF.length ? (SUBLINEAR_TF[tf] as number) : 1 + Math.log(tf)) * (vocab.idf[i] as number);
     counts[i] = 0;
     values[j] = v;
     if (i < vocab.firstWordFeature) charNorm += v * v;

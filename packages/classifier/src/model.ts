@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ARTIFACT_FORMAT, IDF_SCALE, decodeBase64, type ModelArtifact } from './artifact';
-import { KeyIndex, WordGramIndex, charGramKey, vectorise, type FeatureSpec, type Vocabulary } from './features';
+import { CharGramIndex, WordGramIndex, vectorise, type FeatureSpec, type Vocabulary } from './features';
 import { contentWords, ticketText } from './text';
 
 export interface RankedCategory {
@@ -40,7 +40,7 @@ export class Model {
     this.spec = artifact.features;
     const charTerms = artifact.charTerms ? artifact.charTerms.split('\n') : [];
     const wordTerms = artifact.wordTerms ? artifact.wordTerms.split('\n') : [];
-    const charIndex = new KeyIndex(charTerms.map((term) => charGramKey(term)));
+    const charIndex = new CharGramIndex(charTerms, 0);
     const wordIndex = new WordGramIndex(wordTerms, charTerms.length);
     const features = charTerms.length + wordTerms.length;
     const idfBytes = decodeBase64(artifact.idf);

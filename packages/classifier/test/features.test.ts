@@ -1,11 +1,29 @@
 import t from 'tap';
-import { KeyIndex, WordGramIndex, charGramKey } from '../src/features';
+import { CharGramIndex, WordGramIndex } from '../src/features';
 
-t.test('KeyIndex finds every key it was built with and nothing else', async (t) => {
-  const terms = ['噪', '噪音', '噪音扰', '扰民', '施工', '路灯不'];
-  const index = new KeyIndex(terms.map(charGramKey));
-  terms.forEach((term, i) => t.equal(index.get(charGramKey(term)), i, term));
-  for (const absent of ['音', '音扰民', '路灯', '灯不亮']) t.equal(index.get(charGramKey(absent)), undefined, absent);
+t.test('CharGramIndex emits the features of exactly the vocabulary n-grams of a text, by position, shortest first', async (t) => {
+  // Features from 5; 音扰民 is a term whose prefix 音扰 is not, and 路灯不 one whose prefix 路灯 is not.
+  const index = new CharGramIndex(['噪', '噪音', '噪音扰', '扰民', '施工', '路灯不', '音扰民'], 5);
+  const found = (text: string, range: [number, number] = [1, 3]) => {
+    const features: number[] = [];
+    index.forEachFeature(text, range, (f) => features.push(f));
+    return features;
+  };
+  t.same(found('噪音扰民'), [5, 6, 7, 11, 8]);
+  t.same(found('路灯不亮'), [10]);
+  t.same(found('路灯'), []);
+  t.same(found('噪音扰民', [2, 3]), [6, 7, 11, 8]);
+  t.same(found('噪音扰民', [1, 2]), [5, 6, 8]);
+  t.same(found('施工噪'), [9, 5]);
+  t.same(found(''), []);
+  t.same(found('abc 123 😀'), []);
+});
+
+t.test('CharGramIndex finds n-grams of any length the vocabulary has', async (t) => {
+  const index = new CharGramIndex(['小区物业', '小区', '物业'], 0);
+  const features: number[] = [];
+  index.forEachFeature('小区物业费', [1, 4], (f) => features.push(f));
+  t.same(features, [1, 0, 2]);
 });
 
 t.test('WordGramIndex emits the features of exactly the vocabulary n-grams in a row, in order', async (t) => {

@@ -1,4 +1,4 @@
-import { WordGramIndex, charGramText, forEachTerm, vectorise, type FeatureSpec, type SparseVector, type Vocabulary } from '../features';
+import { CharGramIndex, WordGramIndex, charGramText, forEachTerm, vectorise, type FeatureSpec, type SparseVector, type Vocabulary } from '../features';
 
 export interface VocabularyOptions {
   /** Terms seen in fewer documents are dropped: they cannot generalise and bloat the model. */
@@ -9,9 +9,9 @@ export interface VocabularyOptions {
 }
 
 /** Builds the vocabulary and smoothed IDF, ln((1 + n) / (1 + df)) + 1, from training documents only. */
-/** A vocabulary being built: its character index is a Map, whose keys are the terms in order. */
+/** A vocabulary being built, with its terms in feature order as the artifact stores them. */
 export interface TrainingVocabulary extends Vocabulary {
-  charIndex: Map<number, number>;
+  charTerms: string[];
   wordTerms: string[];
 }
 
@@ -43,12 +43,14 @@ export function fitVocabulary(docs: readonly (readonly string[])[], spec: Featur
       .slice(0, max);
   const chars = pick(charDf, options.maxCharFeatures);
   const words = pick(wordDf, options.maxWordFeatures);
+  const charTerms = chars.map(([key]) => charGramText(key));
   const wordTerms = words.map(([term]) => term);
   const n = docs.length;
   const idf = Float32Array.from([...chars, ...words], ([, df]) => Math.log((1 + n) / (1 + df)) + 1);
   return {
-    charIndex: new Map(chars.map(([key], i) => [key, i])),
+    charIndex: new CharGramIndex(charTerms, 0),
     wordIndex: new WordGramIndex(wordTerms, chars.length),
+    charTerms,
     wordTerms,
     idf,
     firstWordFeature: chars.length,
@@ -57,7 +59,7 @@ export function fitVocabulary(docs: readonly (readonly string[])[], spec: Featur
 
 /** The vocabulary's terms in feature order, as stored in the artifact. */
 export function vocabularyTerms(vocabulary: TrainingVocabulary): { charTerms: string[]; wordTerms: string[] } {
-  return { charTerms: [...vocabulary.charIndex.keys()].map(charGramText), wordTerms: vocabulary.wordTerms };
+  return { charTerms: vocabulary.charTerms, wordTerms: vocabulary.wordTerms };
 }
 
 /** Rows in compressed sparse row form, the layout every optimiser here walks. */
