@@ -38,6 +38,10 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
     waitOnFirstConnect: true,
+    // Each request (every JetStream publish is one) otherwise builds two Error objects up front
+    // for their stack traces: 3 % of the relaying service's CPU under load. Our logs name the
+    // subject and the operation, which is the context those traces gave.
+    noAsyncTraces: true,
   });
   if (options.logger) {
     const log = options.logger;
