@@ -38,6 +38,9 @@ t.test('WordGramIndex emits the features of exactly the vocabulary n-grams in a 
   // An unknown word breaks every n-gram through it; 夜间 alone is no unigram term, only part of a bigram.
   t.same(found(['小区', '物业', '噪音']), [10, 11]);
   t.same(found(['夜间', '施工']), [15]);
+  // Part of a known word, or a known word and more, is no known word.
+  t.same(found(['小', '噪音']), [11]);
+  t.same(found(['小区区', '噪音']), [11]);
   t.same(found(['施工', '夜间']), []);
   t.same(found([]), []);
   const bigramsOnly: number[] = [];
