@@ -89,38 +89,48 @@ export class TermTrie {
 
   /** Term i is feature firstFeature + i; every symbol is below `alphabet`. */
   constructor(terms: readonly (readonly number[])[], alphabet: number, firstFeature: number) {
-    interface BuildNode {
-      feature: number;
-      children: Map<number, BuildNode>;
+    for (const term of terms) {
+      for (const symbol of term) if (!Number.isInteger(symbol) || symbol < 0 || symbol >= alphabet) throw new Error(`term symbol ${symbol} outside 0..${alphabet - 1}`);
     }
-    const root: BuildNode = { feature: -1, children: new Map() };
-    terms.forEach((term, i) => {
-      let node = root;
-      for (const symbol of term) {
-        if (!Number.isInteger(symbol) || symbol < 0 || symbol >= alphabet) throw new Error(`term symbol ${symbol} outside 0..${alphabet - 1}`);
-        let child = node.children.get(symbol);
-        if (!child) node.children.set(symbol, (child = { feature: -1, children: new Map() }));
-        node = child;
-      }
-      node.feature = firstFeature + i;
-    });
-    // Breadth first, each node's children by symbol: the order of `queue` is the numbering.
-    const bySymbol = (node: BuildNode) => [...node.children].sort((a, b) => a[0] - b[0]);
-    const queue: BuildNode[] = [];
-    const fields: number[] = [];
-    const visit = ([symbol, node]: [number, BuildNode]) => {
-      queue.push(node);
-      fields.push(symbol, node.feature, 0);
-    };
-    bySymbol(root).forEach(visit);
-    for (let node = 0; node < queue.length; node++) {
-      fields[node * 3 + 2] = queue.length;
-      bySymbol(queue[node] as BuildNode).forEach(visit);
-    }
-    fields.push(-1, -1, queue.length);
-    this.nodes = Int32Array.from(fields);
+    // In lexicographic order the terms sharing a prefix are neighbours, and the distinct prefixes
+    // of each length come in the order the numbering needs: a level is one pass over the terms.
+    const sorted = terms.map((_, i) => i).sort((a, b) => compareSymbols(terms[a] as readonly number[], terms[b] as readonly number[]));
+    // At most one node per symbol of the terms, and one past the last.
+    let capacity = 1;
+    for (const term of terms) capacity += term.length;
+    const fields = new Int32Array(capacity * 3);
+    let count = 0;
+    // The node of each term's prefix of the length done so far (-1: the root).
+    const prefixNode = new Int32Array(terms.length).fill(-1);
     this.firstLevel = new Int32Array(alphabet).fill(-1);
-    for (let node = 0; node < root.children.size; node++) this.firstLevel[fields[node * 3] as number] = node;
+    for (let depth = 0; ; depth++) {
+      const levelStart = count;
+      let lastParent = -1;
+      let lastSymbol = -1;
+      for (const t of sorted) {
+        const term = terms[t] as readonly number[];
+        if (term.length <= depth) continue;
+        const parent = prefixNode[t] as number;
+        const symbol = term[depth] as number;
+        if (parent !== lastParent || symbol !== lastSymbol) {
+          fields[count * 3] = symbol;
+          fields[count * 3 + 1] = -1;
+          fields[count * 3 + 2] = -1;
+          if (depth === 0) this.firstLevel[symbol] = count;
+          else if (fields[parent * 3 + 2] === -1) fields[parent * 3 + 2] = count;
+          count++;
+          lastParent = parent;
+          lastSymbol = symbol;
+        }
+        prefixNode[t] = count - 1;
+        if (term.length === depth + 1) fields[(count - 1) * 3 + 1] = firstFeature + t;
+      }
+      if (count === levelStart) break;
+    }
+    // A node without children gets the first child of the node after it: an empty run.
+    fields.set([-1, -1, count], count * 3);
+    for (let node = count - 1; node >= 0; node--) if (fields[node * 3 + 2] === -1) fields[node * 3 + 2] = fields[node * 3 + 5] as number;
+    this.nodes = fields.slice(0, (count + 1) * 3);
   }
 
   /** The node of the one-symbol prefix `symbol`, or -1. */
@@ -175,7 +185,16 @@ export class CharGramIndex {
 
 /** A string's UTF-16 code units, the symbols of the character tries. */
 function codeUnits(text: string): number[] {
-  return Array.from({ length: text.length }, (_, i) => text.charCodeAt(i));
+  const units: number[] = [];
+  for (let i = 0; i < text.length; i++) units.push(text.charCodeAt(i));
+  return units;
+}
+
+/** Lexicographic order of symbol sequences, a prefix first. */
+function compareSymbols(a: readonly number[], b: readonly number[]): number {
+  const shared = Math.min(a.length, b.length);
+  for (let i = 0; i < shared; i++) if (a[i] !== b[i]) return (a[i] as number) - (b[i] as number);
+  return a.length - b.length;
 }
 
 /**
