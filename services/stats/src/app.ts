@@ -1,3 +1,4 @@
+import { createDatabase } from '@hotline/db';
 import { createService, type Service } from '@hotline/server';
 import type { Logger } from 'pino';
 import type { StatsConfig } from './config';
@@ -31,7 +32,10 @@ export async function buildStatsApp(config: StatsConfig, logger?: Logger, option
     satisfactionPoints: config.STATS_SATISFACTION_POINTS as unknown as SatisfactionPoints,
     compositeWeights: config.STATS_COMPOSITE_WEIGHTS as unknown as [number, number, number],
   };
-  const repo = new StatsRepository(sql);
+  // The figures may come from a replica; the summary refresh writes, so it keeps the primary.
+  const replica = config.STATS_READ_DATABASE_URL ? createDatabase(config.STATS_READ_DATABASE_URL, { max: config.DATABASE_POOL_MAX }) : null;
+  const reads = replica?.sql ?? sql;
+  const repo = new StatsRepository(reads);
   const refresher = new SummaryRefresher(sql, app.log);
   const timer = new SummaryTimer(refresher, {
     intervalMs: config.STATS_REFRESH_INTERVAL_MS,
@@ -42,7 +46,7 @@ export async function buildStatsApp(config: StatsConfig, logger?: Logger, option
   app.decorate('statsSummary', refresher);
   app.decorate('statsSummaryTimer', timer);
 
-  await app.register(statsRoutes, { repo, reports: new StatsReports(repo, settings), lists: new ListsRepository(sql), refresher, settings, now });
+  await app.register(statsRoutes, { repo, reports: new StatsReports(repo, settings), lists: new ListsRepository(reads), refresher, settings, now });
   await app.register(dashboardRoutes);
 
   app.addHook('onReady', async () => {
@@ -50,6 +54,9 @@ export async function buildStatsApp(config: StatsConfig, logger?: Logger, option
   });
   app.addHook('preClose', async () => {
     await timer.stop();
+  });
+  app.addHook('onClose', async () => {
+    await replica?.close();
   });
   return app;
 }

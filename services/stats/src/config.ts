@@ -22,6 +22,12 @@ export const statsConfig = {
     .enum(['true', 'false'])
     .default('false')
     .transform((v) => v === 'true'),
+  /**
+   * Where the figures are read: a streaming replica of DATABASE_URL (e.g. CloudNativePG's
+   * `-ro` service), so a month's report does not load the primary. The summary refresh
+   * writes, so it stays on DATABASE_URL. Unset: everything on DATABASE_URL.
+   */
+  STATS_READ_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   /** Points of 非常满意, 满意, 基本满意, 不满意, 非常不满意 in the weighted satisfaction score. */
   STATS_SATISFACTION_POINTS: numberList(5, '100,100,60,0,0'),
   /** Weights of 响应率, 解决率 and 满意率 in the composite score; a request may pass its own. */
