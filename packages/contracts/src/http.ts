@@ -91,6 +91,9 @@ export type TicketBody = z.infer<typeof TicketBody>;
 
 export const TicketIdParams = z.object({ id: z.uuid() });
 
+/** A client's retry of a write sends the same key, and gets the first answer instead of a second write. */
+export const IdempotencyHeaders = z.object({ 'idempotency-key': z.string().min(1).max(200).optional() });
+
 const isoDateOrTime = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
 
 export const ListTicketsQuery = z

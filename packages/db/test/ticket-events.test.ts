@@ -3,10 +3,34 @@ import { Cleanup, createTestDatabase } from '@hotline/testkit';
 import { asc, eq } from 'drizzle-orm';
 import t from 'tap';
 import { uuidv7 } from 'uuidv7';
-import { appendTicketEvents, appendTicketEventsIfUnchanged, departments, insertEvents, newTicketEvent, outbox, ticketEvents, tickets, categories } from '../src/index';
+import { appendTicketEvents, appendTicketEventsIfUnchanged, departments, insertEvents, newTicketEvent, outbox, ticketEvents, tickets, categories, type Db } from '../src/index';
 
 const names = streamNames('dbtest');
 const ctx = { actor: { role: 'agent' as const, id: 'agent-1' }, requestId: 'req-1' };
+
+/** A received ticket (version 1) whose one history row is a note. */
+async function receivedTicketWithANote(db: Db, number: string, content: string): Promise<string> {
+  const id = uuidv7();
+  const now = new Date();
+  await db.transaction(async (tx) => {
+    await tx.insert(tickets).values({
+      id,
+      number,
+      channel: 'phone',
+      type: 'complaint',
+      urgency: 'normal',
+      title: content.slice(0, 10),
+      content,
+      status: 'received',
+      version: 1,
+      createdBy: 'agent-1',
+      createdAt: now,
+      updatedAt: now,
+    });
+    await insertEvents(tx, names, [newTicketEvent(id, 'noted', { note: 'first' }, ctx)], 0);
+  });
+  return id;
+}
 
 t.test('migrations and seeds: the catalogue is there', async (t) => {
   const database = await createTestDatabase(new Cleanup(t));
@@ -16,25 +40,7 @@ t.test('migrations and seeds: the catalogue is there', async (t) => {
 
 t.test('appending events: history, outbox and projection move together; illegal steps write nothing', async (t) => {
   const database = await createTestDatabase(new Cleanup(t));
-  const id = uuidv7();
-  const now = new Date();
-  await database.db.transaction(async (tx) => {
-    await tx.insert(tickets).values({
-      id,
-      number: '20261123-000001',
-      channel: 'phone',
-      type: 'consultation',
-      urgency: 'normal',
-      title: '公积金提取',
-      content: '请问公积金怎么提取？',
-      status: 'received',
-      version: 1,
-      createdBy: 'agent-1',
-      createdAt: now,
-      updatedAt: now,
-    });
-    await insertEvents(tx, names, [newTicketEvent(id, 'noted', { note: 'first' }, ctx)], 0);
-  });
+  const id = await receivedTicketWithANote(database.db, '20261123-000001', '请问公积金怎么提取？');
 
   const status = await database.db.transaction((tx) =>
     appendTicketEvents(tx, names, { id, status: 'received', version: 1 }, [newTicketEvent(id, 'answered', { answer: '可在网上办理' }, ctx)]),
@@ -65,25 +71,7 @@ t.test('appending events: history, outbox and projection move together; illegal 
 
 t.test('appending in one statement: only a ticket still as expected moves, with its history and outbox rows in order', async (t) => {
   const database = await createTestDatabase(new Cleanup(t));
-  const id = uuidv7();
-  const now = new Date();
-  await database.db.transaction(async (tx) => {
-    await tx.insert(tickets).values({
-      id,
-      number: '20261123-000002',
-      channel: 'phone',
-      type: 'complaint',
-      urgency: 'normal',
-      title: '噪音扰民',
-      content: '楼下夜间施工噪音很大',
-      status: 'received',
-      version: 1,
-      createdBy: 'agent-1',
-      createdAt: now,
-      updatedAt: now,
-    });
-    await insertEvents(tx, names, [newTicketEvent(id, 'noted', { note: 'first' }, ctx)], 0);
-  });
+  const id = await receivedTicketWithANote(database.db, '20261123-000002', '楼下夜间施工噪音很大');
   const triaged = newTicketEvent(id, 'triaged', { reason: 'unsure', suggestion: null, modelVersion: 'v1' }, ctx);
   const extra = [{ id: uuidv7(), subject: 'dbtest.hotline.dispatch.housing', payload: { hello: '住建' } }];
 

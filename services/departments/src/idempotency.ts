@@ -4,11 +4,8 @@ import { actionIdempotencyKeys, type Db, type Tx } from '@hotline/db';
 import { principalOf } from '@hotline/server';
 import { and, eq } from 'drizzle-orm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import type { DepartmentTicketRepository } from './ticket-repository';
 
-/** As on intake's POST /v1/tickets: a client's retry after a timeout sends the same key. */
-export const IdempotencyHeaders = z.object({ 'idempotency-key': z.string().min(1).max(200).optional() });
 
 interface Claim {
   apiKeyId: string;

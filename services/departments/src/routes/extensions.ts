@@ -1,8 +1,8 @@
-import { ExtensionBody, ExtensionDecisionBody, ExtensionResult, TicketIdParams, type ExtensionRequestBody } from '@hotline/contracts';
+import { ExtensionBody, ExtensionDecisionBody, ExtensionResult, IdempotencyHeaders, TicketIdParams, type ExtensionRequestBody } from '@hotline/contracts';
 import { ticketView } from '@hotline/db';
 import type { Service } from '@hotline/server';
 import type { FastifyRequest } from 'fastify';
-import { answerOnce, IdempotencyHeaders } from '../idempotency';
+import { answerOnce } from '../idempotency';
 import { contextOf, departmentOf, errors, readerDepartment, seesWholePhone } from '../requests';
 import { DepartmentTicketRepository, type ExtensionRow } from '../ticket-repository';
 

@@ -1,8 +1,8 @@
-import { ProgressBody, ReplyBody, ReturnBody, TicketBody, TicketIdParams } from '@hotline/contracts';
+import { IdempotencyHeaders, ProgressBody, ReplyBody, ReturnBody, TicketBody, TicketIdParams } from '@hotline/contracts';
 import { ticketView } from '@hotline/db';
 import type { Service } from '@hotline/server';
 import type { FastifyRequest } from 'fastify';
-import { answerOnce, IdempotencyHeaders } from '../idempotency';
+import { answerOnce } from '../idempotency';
 import { contextOf, departmentOf, errors, readerDepartment, seesWholePhone } from '../requests';
 import { DepartmentTicketRepository } from '../ticket-repository';
 

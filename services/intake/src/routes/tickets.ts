@@ -3,6 +3,7 @@ import {
   CreateTicketBody,
   ErrorBody,
   HotlineError,
+  IdempotencyHeaders,
   ListTicketsQuery,
   NoteBody,
   TicketBody,
@@ -13,14 +14,12 @@ import {
 import { fullPhoneRoles, newTicketEvent, ticketView, type EventContext } from '@hotline/db';
 import { principalOf, type Service } from '@hotline/server';
 import type { FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import { TicketRepository } from '../ticket-repository';
 
 const agents = ['agent', 'admin'] as const;
 const readers = ['agent', 'manager', 'admin'] as const;
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
-const IdempotencyHeaders = z.object({ 'idempotency-key': z.string().min(1).max(200).optional() });
 
 function seesWholePhone(request: FastifyRequest): boolean {
   return fullPhoneRoles.includes(principalOf(request).role);
