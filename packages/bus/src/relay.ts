@@ -95,7 +95,8 @@ export class OutboxRelay {
         await this.cleanup();
         if (published < this.opts.batchSize && !this.pending) {
           await this.markPublished();
-          await this.sleep(this.opts.pollMs);
+          // A commit notified during the mark found no sleep to cut short.
+          if (!this.pending) await this.sleep(this.opts.pollMs);
         }
       } catch (err) {
         log.warn({ err: errorSummary(err), retryInMs: backoff }, 'outbox relay cannot publish yet; retrying');

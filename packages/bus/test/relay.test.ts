@@ -42,6 +42,34 @@ t.test('publishes in order with the row id as Nats-Msg-Id and wakes on NOTIFY, n
   );
 });
 
+t.test('a row committed while the relay marks the last batch sent is published at once, not after a poll', async (t) => {
+  const cleanup = new Cleanup(t);
+  const database = await createTestDatabase(cleanup);
+  const bus = await createTestBus(cleanup);
+  const subject = bus.names.ticketSubject('noted');
+  const messages = await collectMessages(bus, bus.names.tickets, subject);
+  cleanup.teardown(() => messages.stop());
+  await fill(database.sql, subject, 1);
+  // Another session holds the row, so the relay's marking it sent (before it sleeps) waits.
+  const locker = await database.sql.reserve();
+  cleanup.teardown(() => locker.release());
+  await locker`begin`;
+  await locker`select 1 from outbox for no key update`;
+
+  const relay = new OutboxRelay({ sql: database.sql, bus, logger: testLogger, pollMs: 60_000 });
+  await relay.start();
+  cleanup.teardown(() => relay.stop());
+  await messages.waitFor(1, 5_000);
+  await sleep(200);
+  const started = Date.now();
+  await fill(database.sql, subject, 1); // its NOTIFY arrives while the mark waits
+  await sleep(100);
+  await locker`commit`;
+  await messages.waitFor(2, 10_000);
+  const latency = Date.now() - started;
+  t.ok(latency < 2_000, `arrived ${latency} ms after the commit, with a 60 s poll`);
+});
+
 t.test('a relay killed mid-batch and restarted publishes nothing twice', async (t) => {
   const cleanup = new Cleanup(t);
   const database = await createTestDatabase(cleanup);
