@@ -1,6 +1,21 @@
 import type { TicketBody } from '@hotline/contracts';
-import type { TicketEventRow, TicketRow } from './schema';
 import { maskPhone, type Role } from '@hotline/domain';
+import { and, asc, eq, lt } from 'drizzle-orm';
+import type { Db, Tx } from './client';
+import { ticketEvents, type TicketEventRow, type TicketRow } from './schema';
+
+/**
+ * The events `ticket` as read reflects (seq below its version: every event moves the version
+ * on), so a ticket and the history shown with it agree even when an event lands between the
+ * two reads.
+ */
+export function ticketHistory(db: Db | Tx, ticket: Pick<TicketRow, 'id' | 'version'>): Promise<TicketEventRow[]> {
+  return db
+    .select()
+    .from(ticketEvents)
+    .where(and(eq(ticketEvents.ticketId, ticket.id), lt(ticketEvents.seq, ticket.version)))
+    .orderBy(asc(ticketEvents.seq));
+}
 
 /** Roles that see the caller's whole phone number; everyone else sees 138****1234. */
 export const fullPhoneRoles: readonly Role[] = ['agent', 'admin'];

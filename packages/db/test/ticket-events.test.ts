@@ -3,7 +3,7 @@ import { Cleanup, createTestDatabase } from '@hotline/testkit';
 import { asc, eq } from 'drizzle-orm';
 import t from 'tap';
 import { uuidv7 } from 'uuidv7';
-import { appendTicketEvents, appendTicketEventsIfUnchanged, departments, insertEvents, newTicketEvent, outbox, ticketEvents, tickets, categories, type Db } from '../src/index';
+import { appendTicketEvents, appendTicketEventsIfUnchanged, departments, insertEvents, newTicketEvent, outbox, ticketEvents, ticketHistory, tickets, categories, type Db } from '../src/index';
 
 const names = streamNames('dbtest');
 const ctx = { actor: { role: 'agent' as const, id: 'agent-1' }, requestId: 'req-1' };
@@ -119,4 +119,25 @@ t.test('appending in one statement: only a ticket still as expected moves, with 
   t.equal(await appendTicketEventsIfUnchanged(database.db, names, { id, status: 'triage', version: 2 }, [noted]), true, 'the current version moves');
   const [last] = await database.db.select().from(ticketEvents).where(eq(ticketEvents.id, noted.id));
   t.equal(last?.seq, 2);
+});
+
+t.test('the history shown with a ticket is the one its version reflects, whatever landed after it was read', async (t) => {
+  const database = await createTestDatabase(new Cleanup(t));
+  const id = await receivedTicketWithANote(database.db, '20261123-000003', '小区门口路灯不亮');
+  const [asRead] = await database.db.select().from(tickets).where(eq(tickets.id, id));
+  // Between reading the ticket and its history, the classifier moves it on.
+  const triaged = newTicketEvent(id, 'triaged', { reason: 'unsure', suggestion: null, modelVersion: 'v1' }, ctx);
+  t.equal(await appendTicketEventsIfUnchanged(database.db, names, { id, status: 'received' }, [triaged]), true);
+  if (!asRead) throw new Error('no ticket');
+  t.same(
+    (await ticketHistory(database.db, asRead)).map((h) => h.type),
+    ['noted'],
+    'the ticket as read (received, version 1) with its one event, not a triaged event its status does not show',
+  );
+  const [now] = await database.db.select().from(tickets).where(eq(tickets.id, id));
+  if (!now) throw new Error('no ticket');
+  t.same(
+    (await ticketHistory(database.db, now)).map((h) => h.type),
+    ['noted', 'triaged'],
+  );
 });

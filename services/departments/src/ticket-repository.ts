@@ -6,6 +6,7 @@ import {
   newTicketEvent,
   supervisionCases,
   ticketEvents,
+  ticketHistory,
   tickets,
   type Db,
   type EventContext,
@@ -97,8 +98,8 @@ export class DepartmentTicketRepository {
     return row;
   }
 
-  async history(id: string): Promise<TicketEventRow[]> {
-    return this.reader.select().from(ticketEvents).where(eq(ticketEvents.ticketId, id)).orderBy(asc(ticketEvents.seq));
+  async history(ticket: Pick<TicketRow, 'id' | 'version'>): Promise<TicketEventRow[]> {
+    return ticketHistory(this.reader, ticket);
   }
 
   /** Only departments that must call citizens back themselves (e.g. 公安) get the whole number. */

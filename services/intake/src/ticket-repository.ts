@@ -5,7 +5,7 @@ import {
   idempotencyKeys,
   eventInsertCtes,
   newTicketEvent,
-  ticketEvents,
+  ticketHistory,
   ticketNumberCounters,
   tickets,
   type Db,
@@ -18,7 +18,7 @@ import {
   encodePageCursor,
 } from '@hotline/db';
 import { beijingDateKey, maskPhone, normalizePhone, type TicketStatus } from '@hotline/domain';
-import { and, asc, desc, eq, gte, ilike, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, ilike, lt, or, sql, type SQL } from 'drizzle-orm';
 import { uuidv7 } from 'uuidv7';
 
 /** How many human numbers one intake process reserves at a time. */
@@ -179,7 +179,8 @@ export class TicketRepository {
     if (earlier.requestHash !== hash) {
       throw new HotlineError('idempotency_conflict', 'this Idempotency-Key was already used with a different request body');
     }
-    return { ticket: await this.find(earlier.ticketId), history: await this.history(earlier.ticketId), replayed: true };
+    const ticket = await this.find(earlier.ticketId);
+    return { ticket, history: await this.history(ticket), replayed: true };
   }
 
   async find(id: string): Promise<TicketRow> {
@@ -188,8 +189,8 @@ export class TicketRepository {
     return row;
   }
 
-  async history(id: string): Promise<TicketEventRow[]> {
-    return this.db.select().from(ticketEvents).where(eq(ticketEvents.ticketId, id)).orderBy(asc(ticketEvents.seq));
+  async history(ticket: Pick<TicketRow, 'id' | 'version'>): Promise<TicketEventRow[]> {
+    return ticketHistory(this.db, ticket);
   }
 
   /** Newest first; the cursor is the last row's (created_at, id). */

@@ -25,8 +25,8 @@ export async function extensionRoutes(app: Service): Promise<void> {
   const repo = new DepartmentTicketRepository(app.db, app.names);
 
   async function result(request: FastifyRequest, within: DepartmentTicketRepository, row: ExtensionRow) {
-    const [ticket, history, wholePhone] = await Promise.all([within.find(row.ticketId), within.history(row.ticketId), seesWholePhone(request, within)]);
-    return { extension: extensionView(row), ticket: ticketView(ticket, wholePhone, history, readerDepartment(request) !== null) };
+    const [ticket, wholePhone] = await Promise.all([within.find(row.ticketId), seesWholePhone(request, within)]);
+    return { extension: extensionView(row), ticket: ticketView(ticket, wholePhone, await within.history(ticket), readerDepartment(request) !== null) };
   }
 
   app.post(

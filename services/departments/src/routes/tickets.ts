@@ -13,8 +13,8 @@ export async function ticketRoutes(app: Service): Promise<void> {
 
   /** The ticket after a change the caller was allowed to make, even if it has left their view (退单). */
   async function changed(request: FastifyRequest, within: DepartmentTicketRepository, id: string) {
-    const [ticket, history, wholePhone] = await Promise.all([within.find(id), within.history(id), seesWholePhone(request, within)]);
-    return ticketView(ticket, wholePhone, history, readerDepartment(request) !== null);
+    const [ticket, wholePhone] = await Promise.all([within.find(id), seesWholePhone(request, within)]);
+    return ticketView(ticket, wholePhone, await within.history(ticket), readerDepartment(request) !== null);
   }
 
   app.get(
@@ -26,7 +26,7 @@ export async function ticketRoutes(app: Service): Promise<void> {
     async (request) => {
       const { id } = request.params;
       const ticket = await repo.find(id, readerDepartment(request));
-      const [history, wholePhone] = await Promise.all([repo.history(id), seesWholePhone(request, repo)]);
+      const [history, wholePhone] = await Promise.all([repo.history(ticket), seesWholePhone(request, repo)]);
       return ticketView(ticket, wholePhone, history, readerDepartment(request) !== null);
     },
   );

@@ -1,7 +1,6 @@
 import { DispatchBody, ErrorBody, TicketBody, TicketIdParams } from '@hotline/contracts';
-import { fullPhoneRoles, ticketEvents, ticketView } from '@hotline/db';
+import { fullPhoneRoles, ticketHistory, ticketView } from '@hotline/db';
 import { principalOf, type Service } from '@hotline/server';
-import { asc, eq } from 'drizzle-orm';
 import type { Dispatcher } from '../dispatch';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
@@ -22,8 +21,7 @@ export async function dispatchRoutes(app: Service, opts: { dispatcher: Dispatche
     async (request) => {
       const principal = principalOf(request);
       const ticket = await opts.dispatcher.dispatchByHand(request.params.id, request.body ?? {}, principal, request.id);
-      const history = await app.db.select().from(ticketEvents).where(eq(ticketEvents.ticketId, ticket.id)).orderBy(asc(ticketEvents.seq));
-      return ticketView(ticket, fullPhoneRoles.includes(principal.role), history);
+      return ticketView(ticket, fullPhoneRoles.includes(principal.role), await ticketHistory(app.db, ticket));
     },
   );
 }

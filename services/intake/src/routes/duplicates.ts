@@ -64,7 +64,7 @@ export async function duplicateRoutes(app: Service): Promise<void> {
     async (request) => {
       const { id } = request.params;
       const merged = await repo.merge(id, request.body.into, contextOf(request));
-      return ticketView(merged, seesWholePhone(request), await ticketRepo.history(id));
+      return ticketView(merged, seesWholePhone(request), await ticketRepo.history(merged));
     },
   );
 }

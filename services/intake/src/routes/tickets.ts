@@ -68,8 +68,8 @@ export async function ticketRoutes(app: Service): Promise<void> {
     { config: { roles: readers }, schema: { summary: 'One ticket with its history', params: TicketIdParams, response: { 200: TicketBody, ...errors } } },
     async (request) => {
       const { id } = request.params;
-      const [ticket, history] = await Promise.all([repo.find(id), repo.history(id)]);
-      return ticketView(ticket, seesWholePhone(request), history);
+      const ticket = await repo.find(id);
+      return ticketView(ticket, seesWholePhone(request), await repo.history(ticket));
     },
   );
 
@@ -83,7 +83,8 @@ export async function ticketRoutes(app: Service): Promise<void> {
       const { id } = request.params;
       const ctx = contextOf(request);
       await repo.change(id, () => ({ events: [newTicketEvent(id, 'noted', { note: request.body.note }, ctx)] }));
-      return reply.status(201).send(ticketView(await repo.find(id), seesWholePhone(request), await repo.history(id)));
+      const ticket = await repo.find(id);
+      return reply.status(201).send(ticketView(ticket, seesWholePhone(request), await repo.history(ticket)));
     },
   );
 
@@ -107,7 +108,7 @@ export async function ticketRoutes(app: Service): Promise<void> {
         }
         return { events: [newTicketEvent(id, 'answered', { answer: request.body.answer }, ctx)] };
       });
-      return ticketView(ticket, seesWholePhone(request), await repo.history(id));
+      return ticketView(ticket, seesWholePhone(request), await repo.history(ticket));
     },
   );
 
@@ -128,7 +129,7 @@ export async function ticketRoutes(app: Service): Promise<void> {
       const ticket = await repo.change(id, () => ({
         events: [newTicketEvent(id, 'transferred', { service: request.body.service, note: request.body.note ?? null }, ctx)],
       }));
-      return ticketView(ticket, seesWholePhone(request), await repo.history(id));
+      return ticketView(ticket, seesWholePhone(request), await repo.history(ticket));
     },
   );
 }
