@@ -155,8 +155,8 @@ export async function appendTicketEventsIfUnchanged(
   return rows.length > 0;
 }
 
-/** Writes history rows and outbox rows; used as is for a ticket's first event. */
-function eventRows(events: TicketEvent[], firstSeq: number): TicketEventRow[] {
+/** The history rows of `events`, the first at `firstSeq`. */
+export function eventRows(events: TicketEvent[], firstSeq: number): TicketEventRow[] {
   return events.map((e, i) => ({
     id: e.id,
     ticketId: e.ticketId,
@@ -186,18 +186,4 @@ export async function insertEvents(
   // Sent together: postgres.js pipelines the two statements on the transaction's connection.
   await Promise.all([tx.insert(ticketEvents).values(rows), tx.insert(outbox).values(outboxRows(subjects, events, extra))]);
   return rows;
-}
-
-/**
- * The history and outbox inserts of `events` as common table expressions, for a statement
- * that writes a new ticket and its first events at once: one statement is atomic on its own
- * and costs one round trip instead of a transaction's five.
- */
-export function eventInsertCtes(db: Db | Tx, subjects: StreamNames, events: TicketEvent[], firstSeq: number) {
-  const rows = eventRows(events, firstSeq);
-  const ctes = [
-    db.$with('new_events', {}).as(db.insert(ticketEvents).values(rows).getSQL()),
-    db.$with('new_outbox', {}).as(db.insert(outbox).values(outboxRows(subjects, events, [])).getSQL()),
-  ];
-  return { rows, ctes };
 }

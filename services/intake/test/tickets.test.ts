@@ -41,6 +41,30 @@ t.test('a created ticket is stored with its history and its received event arriv
   t.equal(events.received.length, 1, 'exactly once');
   const [row] = await database.db.select().from(outbox).where(eq(outbox.id, event.id));
   t.ok(row?.sentAt, 'the outbox row is marked sent');
+  t.same(row?.payload, events.received[0]?.data, 'the outbox row holds the event as published');
+  t.same(
+    { ...history[0], occurredAt: history[0]?.occurredAt.toISOString() },
+    {
+      id: event.id,
+      ticketId: body.id,
+      seq: 0,
+      type: 'received',
+      occurredAt: event.occurredAt,
+      actorRole: 'agent',
+      actorId: event.actor.id,
+      requestId: event.requestId,
+      data: event.data,
+    },
+    'the history row is the event, field for field',
+  );
+  t.equal(event.actor.role, 'agent');
+  t.ok(event.requestId, 'the request id is recorded');
+  t.equal(stored?.createdAt.toISOString(), event.occurredAt, 'the ticket was created when it was received');
+  t.same(
+    body.history[0],
+    { id: event.id, seq: 0, type: 'received', occurredAt: event.occurredAt, actor: event.actor, data: event.data },
+    'the answer shows the stored event',
+  );
 });
 
 t.test('reading, listing and masking', async (t) => {
