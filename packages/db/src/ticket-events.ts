@@ -1,6 +1,6 @@
 import { HotlineError, type StreamNames, type TicketEvent, type TicketEventType, type EventDataMap } from '@hotline/contracts';
 import { applyEvent, IllegalTransitionError, type Actor, type TicketStatus } from '@hotline/domain';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { uuidv7 } from 'uuidv7';
 import type { Db, Tx } from './client';
 import { outbox, ticketEvents, tickets, type NewTicketRow, type TicketEventRow } from './schema';
@@ -39,6 +39,11 @@ export interface TicketVersion {
   id: string;
   status: TicketStatus;
   version: number;
+}
+
+/** The ticket's new projection after `events`: the patch, their status and version, updated when the last happened. */
+function movedOn(patch: Partial<NewTicketRow>, status: TicketStatus, version: number | SQL, events: TicketEvent[]) {
+  return { ...patch, status, version, updatedAt: new Date(events.at(-1)?.occurredAt ?? Date.now()) };
 }
 
 /** The status `events` lead to from `from`, or a 409-style error naming the first illegal one. */
@@ -80,7 +85,7 @@ export async function appendTicketEvents(
   const [updated, inserted] = await Promise.allSettled([
     tx
       .update(tickets)
-      .set({ ...patch, status, version: ticket.version + events.length, updatedAt: new Date(events.at(-1)?.occurredAt ?? Date.now()) })
+      .set(movedOn(patch, status, ticket.version + events.length, events))
       .where(and(eq(tickets.id, ticket.id), eq(tickets.version, ticket.version)))
       .returning({ id: tickets.id })
       .execute(),
@@ -120,7 +125,7 @@ export async function appendTicketEventsIfUnchanged(
   const count = events.length;
   const moved = db
     .update(tickets)
-    .set({ ...patch, status, version: sql`${tickets.version} + ${count}::int`, updatedAt: new Date(events.at(-1)?.occurredAt ?? Date.now()) })
+    .set(movedOn(patch, status, sql`${tickets.version} + ${count}::int`, events))
     .where(
       and(
         eq(tickets.id, expected.id),

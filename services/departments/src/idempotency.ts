@@ -6,7 +6,6 @@ import { and, eq } from 'drizzle-orm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { DepartmentTicketRepository } from './ticket-repository';
 
-
 interface Claim {
   apiKeyId: string;
   key: string;

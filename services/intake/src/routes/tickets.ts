@@ -20,7 +20,6 @@ const agents = ['agent', 'admin'] as const;
 const readers = ['agent', 'manager', 'admin'] as const;
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
-
 function seesWholePhone(request: FastifyRequest): boolean {
   return fullPhoneRoles.includes(principalOf(request).role);
 }
