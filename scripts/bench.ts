@@ -23,7 +23,7 @@ import { buildTicketBodies, readMessages, resolveMessagesFile } from './lib/benc
 import { startEventRecorder, type EventRecorder } from './lib/bench-events';
 import { runPaced } from './lib/bench-paced';
 import { assertLocal, benchSuffix, createBenchBus, createBenchDatabase, startService, type BenchDatabase, type ServiceProcess } from './lib/bench-stack';
-import { distribution } from './lib/bench-stats';
+import { cpuSnapshot, cpuUsage, distribution, type CpuUsage } from './lib/bench-stats';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const P99_LIMIT_MS = 100;
@@ -64,6 +64,24 @@ interface Step {
   intake: { p50: number; p99: number };
   dispatch: { p50: number; p99: number; arrived: number };
   errors: number;
+  /** CPU over the step and until its tickets arrived, of each process, in percent of one core. */
+  cpu: CpuUsage;
+}
+
+const SERVICES = ['intake', 'classifier', 'dispatcher'] as const;
+
+/** CPU milliseconds per accepted ticket: each service, PostgreSQL, NATS, this process (load and department consumer), the rest of the machine. */
+function cpuPerTicket(step: Step): number[] {
+  const { byService, byGroup, unaccounted, irq, seconds } = step.cpu;
+  // Percent of one core over `seconds` → CPU ms, per ticket.
+  const ms = (percent: number) => (percent * 10 * seconds) / Math.max(1, step.ids.length);
+  return [
+    ...SERVICES.map((name) => ms(byService[name] ?? 0)),
+    ms(byGroup['postgres (bench db)'] + byGroup['postgres (other)']),
+    ms(byGroup['nats-server']),
+    ms(byGroup.bench),
+    ms(byGroup.other + unaccounted + irq),
+  ];
 }
 
 const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '–');
@@ -89,7 +107,8 @@ try {
     CLASSIFIER_THRESHOLD: '0',
     ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_ENV_')).map(([k, v]) => [k.slice('BENCH_ENV_'.length), v as string])),
   };
-  for (const [name, port] of [['intake', 3101], ['classifier', 3102], ['dispatcher', 3103]] as const) {
+  for (const [i, name] of SERVICES.entries()) {
+    const port = 3101 + i;
     services.push(await startService(name, { repoRoot, env: { ...env, PORT: String(port), OUTBOX_RELAY: String(name === (process.env.RELAY_IN ?? name)) }, port, nodeFlags: process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', path.join(repoRoot, 'bench-results', 'cpu-prof-e2e')] : [], log: (line) => console.error(`[${name}] ${line}`) }));
   }
   const intakeUrl = 'http://127.0.0.1:3101';
@@ -107,8 +126,14 @@ try {
     await new Promise((r) => setTimeout(r, 3_000));
   }
   const warmupIds = new Set((await database.sql<{ id: string }[]>`select id from tickets`).map((r) => r.id));
+  const cpuContext = {
+    services: Object.fromEntries(services.map((service, i) => [SERVICES[i] as string, service.pid])),
+    benchDatabase: database.name,
+    natsPort: Number(new URL(NATS_URL).port || 4222),
+  };
   for (const rate of rates) {
     const ids: string[] = [];
+    const cpuBefore = cpuSnapshot(cpuContext);
     const result = await runPaced({
       url: intakeUrl,
       path: '/v1/tickets',
@@ -138,6 +163,7 @@ try {
         quietSince = Date.now();
       }
     }
+    const cpu = cpuUsage(cpuBefore, cpuSnapshot(cpuContext, cpuBefore));
     const step: Step = {
       rate,
       ids,
@@ -146,6 +172,7 @@ try {
       intake: { p50: latency.p50, p99: latency.p99 },
       dispatch: { p50: Number.NaN, p99: Number.NaN, arrived: 0 },
       errors: result.errors + result.sent - ids.length,
+      cpu,
     };
     steps.push(step);
     console.log(`rate ${rate}/s: ${step.accepted} accepted (${fmt(step.perSecond)}/s), intake p50 ${fmt(step.intake.p50)} ms p99 ${fmt(step.intake.p99)} ms, ${step.errors} not accepted`);
@@ -207,6 +234,11 @@ try {
       (s) =>
         `${String(s.rate).padStart(6)}  ${fmt(s.perSecond).padStart(10)}  ${`${fmt(s.intake.p50)}/${fmt(s.intake.p99)}`.padStart(17)}  ${`${fmt(s.dispatch.p50)}/${fmt(s.dispatch.p99)}`.padStart(28)}  ${s.dispatch.arrived}/${s.accepted}`,
     ),
+    '',
+    'CPU per accepted ticket, ms (CPU time over the step and until its tickets arrived: less sensitive to a slow machine than the rates)',
+    `rate/s  ${[...SERVICES, 'postgres', 'nats', 'load+department', 'other'].map((h) => h.padStart(16)).join('')}`,
+    ...steps.map((s) => `${String(s.rate).padStart(6)}  ${cpuPerTicket(s).map((ms) => ms.toFixed(2).padStart(16)).join('')}`),
+    '',
     `hops     ${hops.map((h) => `${h.hop} p50 ${fmt(h.p50)} ms, p99 ${fmt(h.p99)} ms`).join('; ')} (event times, all measured rates)`,
     `triage   ${triaged.size} of ${allIds.length} accepted tickets went to an agent (not routable by the model), left out of the dispatch figures`,
     `lost     ${lost} of the others did not reach a department within 30 s of their step`,

@@ -33,7 +33,9 @@ export function distribution(values: readonly number[]): Distribution {
  * split says where the cores went and whether the figures were taken on a quiet machine.
  */
 
-export type CpuGroup = 'intake' | 'bench' | 'postgres (bench db)' | 'postgres (other)' | 'nats-server' | 'other';
+/** Where a process's CPU is counted: a service of ours by name (intake, classifier, …) or a fixed group. */
+export type CpuGroup = { service: string } | FixedGroup;
+type FixedGroup = 'bench' | 'postgres (bench db)' | 'postgres (other)' | 'nats-server' | 'other';
 
 export interface CpuSnapshot {
   at: number;
@@ -42,7 +44,6 @@ export interface CpuSnapshot {
   irq: number;
   total: number;
   cores: number;
-  byGroup: Map<CpuGroup, number>;
   /** Per-process jiffies, so a process that started during the window is counted from 0. */
   byPid: Map<number, { group: CpuGroup; comm: string; ticks: number }>;
 }
@@ -60,13 +61,14 @@ function ticksPerSecond(): number {
 }
 
 export interface CpuContext {
-  intakePid: number;
+  /** Our services' processes: name → pid. */
+  services: Record<string, number>;
   benchDatabase: string;
   natsPort: number;
 }
 
 function classify(pid: number, comm: string, ctx: CpuContext): CpuGroup {
-  if (pid === ctx.intakePid) return 'intake';
+  for (const [service, servicePid] of Object.entries(ctx.services)) if (pid === servicePid) return { service };
   if (pid === process.pid) return 'bench';
   if (comm === 'postgres') {
     // A backend's process title names its database: "postgres: 15/main: postgres <db> 127.0.0.1(…)".
@@ -120,12 +122,10 @@ export function cpuSnapshot(ctx: CpuContext, previous?: CpuSnapshot): CpuSnapsho
     const group = previous?.byPid.get(pid)?.group ?? classify(pid, comm, ctx);
     byPid.set(pid, { group, comm, ticks });
   }
-  const byGroup = new Map<CpuGroup, number>();
-  for (const { group, ticks } of byPid.values()) byGroup.set(group, (byGroup.get(group) ?? 0) + ticks);
   // irq and softirq: with IRQ time accounting they are charged to no process; on this
   // benchmark they are mostly our own loopback traffic, so they are reported apart.
   const irq = (fields[5] ?? 0) + (fields[6] ?? 0);
-  return { at: Date.now(), busy: total - idle, irq, total, cores, byGroup, byPid };
+  return { at: Date.now(), busy: total - idle, irq, total, cores, byPid };
 }
 
 export interface CpuUsage {
@@ -133,7 +133,9 @@ export interface CpuUsage {
   /** System-wide busy share of all cores, 0–100 %. */
   systemBusyPercent: number;
   /** Per group, in percent of one core (200 % = both cores of a 2-core machine). */
-  byGroup: Record<CpuGroup, number>;
+  byGroup: Record<FixedGroup, number>;
+  /** Per service of ours, by name, in percent of one core. */
+  byService: Record<string, number>;
   /** The busiest processes outside the benchmark, by name: who else was using the cores. */
   topOthers: { comm: string; percent: number }[];
   /** irq + softirq time, in percent of one core. */
@@ -148,8 +150,8 @@ export interface CpuUsage {
 export function cpuUsage(start: CpuSnapshot, end: CpuSnapshot): CpuUsage {
   const seconds = (end.at - start.at) / 1000;
   const hz = ticksPerSecond();
-  const groups: Record<CpuGroup, number> = {
-    intake: 0,
+  const services: Record<string, number> = {};
+  const groups: Record<FixedGroup, number> = {
     bench: 0,
     'postgres (bench db)': 0,
     'postgres (other)': 0,
@@ -159,19 +161,21 @@ export function cpuUsage(start: CpuSnapshot, end: CpuSnapshot): CpuUsage {
   const others = new Map<string, number>();
   for (const [pid, e] of end.byPid) {
     const used = Math.max(0, e.ticks - (start.byPid.get(pid)?.ticks ?? 0));
-    groups[e.group] += used;
+    if (typeof e.group === 'object') services[e.group.service] = (services[e.group.service] ?? 0) + used;
+    else groups[e.group] += used;
     if (e.group === 'other' && used > 0) others.set(e.comm, (others.get(e.comm) ?? 0) + used);
   }
   const percentOfCore = (ticks: number) => (seconds > 0 ? (100 * ticks) / hz / seconds : 0);
-  for (const g of Object.keys(groups) as CpuGroup[]) groups[g] = percentOfCore(groups[g]);
+  for (const g of Object.keys(groups) as FixedGroup[]) groups[g] = percentOfCore(groups[g]);
+  for (const name of Object.keys(services)) services[name] = percentOfCore(services[name] as number);
   const topOthers = [...others]
     .sort((a, b) => b[1] - a[1])
     .slice(0, 3)
     .map(([comm, ticks]) => ({ comm, percent: percentOfCore(ticks) }));
   const total = end.total - start.total;
   const systemBusyPercent = total > 0 ? (100 * (end.busy - start.busy)) / total : 0;
-  const accounted = Object.values(groups).reduce((a, b) => a + b, 0);
+  const accounted = [...Object.values(groups), ...Object.values(services)].reduce((a, b) => a + b, 0);
   const irq = total > 0 ? (100 * end.cores * (end.irq - start.irq)) / total : 0;
   const unaccounted = Math.max(0, systemBusyPercent * end.cores - accounted - irq);
-  return { seconds, systemBusyPercent, byGroup: groups, topOthers, irq, unaccounted };
+  return { seconds, systemBusyPercent, byGroup: groups, byService: services, topOthers, irq, unaccounted };
 }

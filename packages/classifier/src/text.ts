@@ -20,26 +20,36 @@ const nonHan = /\P{Script=Han}+/gu;
  * numbers carry no category signal and would only teach the model the data set's quirks.
  */
 export function segment(text: string): string[] {
+  return contentWords(text, NO_STOP_WORDS);
+}
+
+const NO_STOP_WORDS: ReadonlySet<string> = new Set();
+
+/** The words that carry content: segmented, then stop words removed. */
+export function contentWords(text: string, stopWords: ReadonlySet<string>): string[] {
   const words: string[] = [];
   for (const token of jieba().cut(text.normalize('NFKC'), true)) {
-    const han = isCommonHan(token) ? token : token.replace(nonHan, '');
-    if (han) words.push(han);
+    const han = hanOnly(token);
+    if (han && !stopWords.has(han)) words.push(han);
   }
   return words;
 }
 
-/** Whether every character is in CJK Unified Ideographs (U+4E00–U+9FFF): most words, kept without a regular expression. */
-function isCommonHan(token: string): boolean {
+/**
+ * The token's Han characters. Most tokens are all CJK Unified Ideographs (U+4E00–U+9FFF) and
+ * most others have no character at or above U+2E80, where Han begins (punctuation, digits and
+ * Latin letters after NFKC): both are answered without a regular expression.
+ */
+function hanOnly(token: string): string {
+  let common = true;
+  let maybeHan = false;
   for (let i = 0; i < token.length; i++) {
     const c = token.charCodeAt(i);
-    if (c < 0x4e00 || c > 0x9fff) return false;
+    if (c < 0x4e00 || c > 0x9fff) common = false;
+    if (c >= 0x2e80) maybeHan = true;
   }
-  return token.length > 0;
-}
-
-/** The words that carry content: segmented, then stop words removed. */
-export function contentWords(text: string, stopWords: ReadonlySet<string>): string[] {
-  return segment(text).filter((w) => !stopWords.has(w));
+  if (common) return token;
+  return maybeHan ? token.replace(nonHan, '') : '';
 }
 
 /**

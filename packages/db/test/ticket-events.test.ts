@@ -3,7 +3,21 @@ import { Cleanup, createTestDatabase } from '@hotline/testkit';
 import { asc, eq } from 'drizzle-orm';
 import t from 'tap';
 import { uuidv7 } from 'uuidv7';
-import { appendTicketEvents, appendTicketEventsIfUnchanged, departments, insertEvents, newTicketEvent, outbox, ticketEvents, ticketHistory, tickets, categories, type Db } from '../src/index';
+import {
+  appendTicketEvents,
+  appendTicketEventsIfUnchanged,
+  departments,
+  eventRows,
+  insertEvents,
+  newTicketEvent,
+  outbox,
+  ticketEvents,
+  ticketHistory,
+  tickets,
+  categories,
+  type Db,
+  type OutboxMessage,
+} from '../src/index';
 
 const names = streamNames('dbtest');
 const ctx = { actor: { role: 'agent' as const, id: 'agent-1' }, requestId: 'req-1' };
@@ -140,4 +154,108 @@ t.test('the history shown with a ticket is the one its version reflects, whateve
     (await ticketHistory(database.db, now)).map((h) => h.type),
     ['noted', 'triaged'],
   );
+});
+
+/** Everything the one-statement append may write, to tell what a call changed. */
+async function ticketState(db: Db, id: string) {
+  return {
+    ticket: (await db.select().from(tickets).where(eq(tickets.id, id)))[0],
+    history: await db.select().from(ticketEvents).where(eq(ticketEvents.ticketId, id)).orderBy(asc(ticketEvents.seq)),
+    outbox: await db.select().from(outbox).orderBy(asc(outbox.position)),
+  };
+}
+
+t.test('appending in one statement: the rows written field for field, for one event and for two in the same shape', async (t) => {
+  const database = await createTestDatabase(new Cleanup(t));
+  const db = database.db;
+  const id = await receivedTicketWithANote(db, '20261123-000004', '公交站台的顶棚被风吹坏了');
+  const before = await ticketState(db, id);
+  const message = (payload: unknown): OutboxMessage => ({ id: uuidv7(), subject: 'dbtest.hotline.dispatch.transport', payload });
+
+  // One event and one extra message; the patch sets timestamps (one to null), an array, reals and text.
+  const noted = newTicketEvent(id, 'noted', { note: '市民补充：东侧站台' }, { actor: { role: 'system', id: 'classifier' }, requestId: null, at: new Date('2026-11-23T02:00:00.123Z') });
+  const first = [message({ step: 1, nested: { list: [1, '二'], none: null } })];
+  const patch1 = {
+    dispatchedAt: new Date('2026-11-23T02:00:00.456Z'),
+    acceptedAt: new Date('2026-11-23T03:00:00Z'),
+    coDepartments: ['transport', 'urban "management"', 'a,b'],
+    confidence: 0.25,
+    latitude: 31.230416,
+    modelVersion: 'v1',
+    district: '黄浦区',
+  };
+  t.equal(await appendTicketEventsIfUnchanged(db, names, { id, status: 'received', version: 1 }, [noted], patch1, first), true);
+  const afterOne = await ticketState(db, id);
+  t.strictSame(afterOne.ticket, { ...before.ticket, ...patch1, status: 'received', version: 2, updatedAt: new Date(noted.occurredAt) }, 'the ticket: the patch, the status, the version and updated at the event');
+  t.strictSame(afterOne.history, [...before.history, ...eventRows([noted], 1)], 'the history row, field for field');
+  const outbox1 = afterOne.outbox.slice(before.outbox.length);
+  t.strictSame(
+    outbox1.map(({ id, subject, payload, sentAt }) => ({ id, subject, payload, sentAt })),
+    [
+      { id: noted.id, subject: 'dbtest.hotline.ticket.noted', payload: noted, sentAt: null },
+      { ...first[0], sentAt: null },
+    ],
+    'the outbox rows, the event first',
+  );
+  t.ok(outbox1.every((o, i) => i === 0 || o.position > (outbox1[i - 1]?.position ?? Infinity)), 'in position order');
+
+  t.equal(await appendTicketEventsIfUnchanged(db, names, { id, status: 'received', version: 1 }, [noted], patch1, first), false, 'the same call again: left alone');
+  t.strictSame(await ticketState(db, id), afterOne, 'and nothing changed');
+
+  // The same shape (the same patch columns, a version expected) with two events and two messages.
+  const classified = newTicketEvent(
+    id,
+    'classified',
+    { categoryCode: '0101', categoryName: '交通', department: 'transport', confidence: 0.9, modelVersion: 'v2', alternatives: [] },
+    { ...ctx, at: new Date('2026-11-23T04:00:00Z') },
+  );
+  const dispatched = newTicketEvent(
+    id,
+    'dispatched',
+    { department: 'transport', coDepartments: [], acceptDeadline: '2026-11-23T06:00:00.000Z', replyDeadline: '2026-12-07T09:30:00.000Z', catalogueVersion: null },
+    { ...ctx, at: new Date('2026-11-23T04:00:01.789Z') },
+  );
+  const second = [message({ step: 2 }), message('third')];
+  const patch2 = { ...patch1, dispatchedAt: new Date('2026-11-23T04:00:01.789Z'), acceptedAt: null, coDepartments: [], confidence: 0.9, latitude: null, district: null };
+  t.equal(await appendTicketEventsIfUnchanged(db, names, { id, status: 'received', version: 2 }, [classified, dispatched], patch2, second), true);
+  const afterTwo = await ticketState(db, id);
+  t.strictSame(afterTwo.ticket, { ...afterOne.ticket, ...patch2, status: 'dispatched', version: 4, updatedAt: new Date(dispatched.occurredAt) }, 'nulls written as nulls');
+  t.strictSame(afterTwo.history, [...afterOne.history, ...eventRows([classified, dispatched], 2)], 'two history rows, seq 2 and 3');
+  t.strictSame(
+    afterTwo.outbox.slice(afterOne.outbox.length).map(({ id, subject, payload, sentAt }) => ({ id, subject, payload, sentAt })),
+    [
+      { id: classified.id, subject: 'dbtest.hotline.ticket.classified', payload: classified, sentAt: null },
+      { id: dispatched.id, subject: 'dbtest.hotline.ticket.dispatched', payload: dispatched, sentAt: null },
+      { ...second[0], sentAt: null },
+      { ...second[1], sentAt: null },
+    ],
+  );
+
+  t.equal(await appendTicketEventsIfUnchanged(db, names, { id, status: 'received', version: 2 }, [classified, dispatched], patch2, second), false);
+  t.strictSame(await ticketState(db, id), afterTwo, 'the second call again changed nothing');
+});
+
+t.test('appending in one statement inside a transaction: it is part of it', async (t) => {
+  const database = await createTestDatabase(new Cleanup(t));
+  const db = database.db;
+  const id = await receivedTicketWithANote(db, '20261123-000005', '路口信号灯坏了');
+  const before = await ticketState(db, id);
+  const triaged = newTicketEvent(id, 'triaged', { reason: 'unsure', suggestion: null, modelVersion: 'v1' }, ctx);
+
+  const rolledBack = db.transaction(async (tx) => {
+    t.equal(await appendTicketEventsIfUnchanged(tx, names, { id, status: 'received' }, [triaged], { confidence: 0.5 }), true);
+    const [seen] = await tx.select().from(tickets).where(eq(tickets.id, id));
+    t.equal(seen?.status, 'triage', 'seen by the transaction');
+    throw new Error('roll back');
+  });
+  await t.rejects(rolledBack, { message: 'roll back' });
+  t.strictSame(await ticketState(db, id), before, 'rolled back with it');
+
+  await db.transaction(async (tx) => {
+    t.equal(await appendTicketEventsIfUnchanged(tx, names, { id, status: 'received' }, [triaged], { confidence: 0.5 }), true);
+  });
+  const after = await ticketState(db, id);
+  t.match(after.ticket, { status: 'triage', version: 2, confidence: 0.5 });
+  t.strictSame(after.history, [...before.history, ...eventRows([triaged], 1)]);
+  t.equal(after.outbox.length, before.outbox.length + 1);
 });
