@@ -84,6 +84,11 @@ function cpuPerTicket(step: Step): number[] {
   ];
 }
 
+/** PostgreSQL's CPU milliseconds per accepted ticket over a step. */
+function postgresMs(step: Step): number {
+  return cpuPerTicket(step)[SERVICES.length] as number;
+}
+
 const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '–');
 const services: ServiceProcess[] = [];
 let database: BenchDatabase | null = null;
@@ -222,7 +227,11 @@ try {
   ceilingDatabase = await createBenchDatabase(ADMIN_DATABASE_URL, `hotline_ceiling_${suffix}`);
   const sample = bodies.map((b) => (JSON.parse(b) as { content: string }).content).sort((a, b) => a.length - b.length)[Math.floor(bodies.length / 2)] ?? '';
   console.log(`ceiling  pgbench, ${args['ceiling-clients']} clients, ${args['ceiling-seconds']} s, the same insert of a median-sized message (${sample.length} characters)`);
+  const ceilingCpuContext = { services: {}, benchDatabase: ceilingDatabase.name, natsPort: cpuContext.natsPort };
+  const ceilingCpuBefore = cpuSnapshot(ceilingCpuContext);
   const ceiling = await measureCeiling(ceilingDatabase.url, sample, { clients: Number(args['ceiling-clients']), seconds: Number(args['ceiling-seconds']) });
+  const ceilingCpu = cpuUsage(ceilingCpuBefore, cpuSnapshot(ceilingCpuContext, ceilingCpuBefore));
+  const ceilingPostgresMs = ((ceilingCpu.byGroup['postgres (bench db)'] + ceilingCpu.byGroup['postgres (other)']) * 10) / ceiling.transactionsPerSecond;
 
   const sustained = steps.filter((s) => s.intake.p99 <= P99_LIMIT_MS && s.dispatch.arrived === s.accepted);
   const best = sustained.reduce<Step | null>((a, s) => (a && a.perSecond >= s.perSecond ? a : s), null);
@@ -243,6 +252,11 @@ try {
     `triage   ${triaged.size} of ${allIds.length} accepted tickets went to an agent (not routable by the model), left out of the dispatch figures`,
     `lost     ${lost} of the others did not reach a department within 30 s of their step`,
     `ceiling  ${fmt(ceiling.transactionsPerSecond)} tickets/s (pgbench, ${ceiling.clients} clients, latency ${fmt(ceiling.latencyMs)} ms)`,
+    ...(best
+      ? [
+          `postgres ${fmt(postgresMs(best))} ms of PostgreSQL CPU per ticket end to end at ${best.rate}/s against ${ceilingPostgresMs.toFixed(2)} ms per pgbench insert: ${(postgresMs(best) / ceilingPostgresMs).toFixed(1)}× the database work (intake's insert, the classifier's and the dispatcher's writes, the dispatcher's read, the relay), so about ${((100 * ceilingPostgresMs) / postgresMs(best)).toFixed(0)} % of the ceiling even if our processes used no CPU`,
+        ]
+      : []),
     best
       ? `best sustained ${fmt(best.perSecond)} tickets/s end to end (intake p99 ${fmt(best.intake.p99)} ms, all dispatched) = ${(share * 100).toFixed(0)} % of the ceiling; target ≥ ${TARGET_SHARE_OF_CEILING * 100} %: ${share >= TARGET_SHARE_OF_CEILING ? 'met' : 'MISSED'}`
       : 'best sustained: no rate kept intake p99 under 100 ms with every ticket dispatched',
