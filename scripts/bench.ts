@@ -228,9 +228,14 @@ try {
   const sample = bodies.map((b) => (JSON.parse(b) as { content: string }).content).sort((a, b) => a.length - b.length)[Math.floor(bodies.length / 2)] ?? '';
   console.log(`ceiling  pgbench, ${args['ceiling-clients']} clients, ${args['ceiling-seconds']} s, the same insert of a median-sized message (${sample.length} characters)`);
   const ceilingCpuContext = { services: {}, benchDatabase: ceilingDatabase.name, natsPort: cpuContext.natsPort };
+  const ceilingSeconds = Number(args['ceiling-seconds']);
   const ceilingCpuBefore = cpuSnapshot(ceilingCpuContext);
-  const ceiling = await measureCeiling(ceilingDatabase.url, sample, { clients: Number(args['ceiling-clients']), seconds: Number(args['ceiling-seconds']) });
-  const ceilingCpu = cpuUsage(ceilingCpuBefore, cpuSnapshot(ceilingCpuContext, ceilingCpuBefore));
+  // Taken while pgbench still runs: its backends exit with it, and their CPU with them.
+  const ceilingCpuAfter = new Promise<ReturnType<typeof cpuSnapshot>>((resolve) =>
+    setTimeout(() => resolve(cpuSnapshot(ceilingCpuContext, ceilingCpuBefore)), Math.max(0.5, ceilingSeconds - 1) * 1000),
+  );
+  const ceiling = await measureCeiling(ceilingDatabase.url, sample, { clients: Number(args['ceiling-clients']), seconds: ceilingSeconds });
+  const ceilingCpu = cpuUsage(ceilingCpuBefore, await ceilingCpuAfter);
   const ceilingPostgresMs = ((ceilingCpu.byGroup['postgres (bench db)'] + ceilingCpu.byGroup['postgres (other)']) * 10) / ceiling.transactionsPerSecond;
 
   const sustained = steps.filter((s) => s.intake.p99 <= P99_LIMIT_MS && s.dispatch.arrived === s.accepted);
