@@ -14,15 +14,24 @@ export interface Ceiling {
 }
 
 /**
- * The machine's ceiling for the work intake does per ticket, without HTTP, validation or
- * the relay: pgbench runs the same single statement (the ticket, its received event and its
- * outbox row, about the same size) against a database with the same schema, indexes and
- * outbox trigger, as fast as it can.
+ * The machine's ceiling for the database work the pipeline does per ticket, without HTTP,
+ * NATS or our processes, measured by pgbench as fast as it can against a database with the
+ * same schema, indexes and outbox trigger, for a message of about the same size:
+ *
+ * - `insert`: intake's single statement alone (the ticket, its received event, its outbox row);
+ * - `journey`: a ticket's whole way to its department, the statements our services send,
+ *   shaped as they send them: intake's insert; the classifier's update guarded by status, with
+ *   its event and outbox row; the dispatcher's snapshot read (the ticket, its held 督办 cases,
+ *   the catalogue version, the departments) and its update guarded by version, with its event
+ *   and the outbox rows of the event and the department's dispatch. The relay's marking of
+ *   outbox rows as sent rides on the next statement, as our relay marks a batch in the
+ *   statement that takes the next one (it reads the rows to publish besides; pgbench does
+ *   not, so this ceiling is if anything high).
  */
-export async function measureCeiling(databaseUrl: string, content: string, options: { clients: number; seconds: number }): Promise<Ceiling> {
+export async function measureCeiling(databaseUrl: string, content: string, options: { clients: number; seconds: number; work: 'insert' | 'journey' }): Promise<Ceiling> {
   const dir = mkdtempSync(path.join(tmpdir(), 'hotline-ceiling-'));
   const literal = content.replaceAll("'", "''").replaceAll('\n', ' ').replaceAll(':', '：');
-  const script = `WITH t AS (
+  const insert = (markPrevious: boolean) => `WITH t AS (
   INSERT INTO tickets (id, number, channel, type, urgency, caller_name, caller_phone, caller_anonymous, title, content,
                        district, status, version, created_by, created_at, updated_at)
   VALUES (gen_random_uuid(), gen_random_uuid()::text, 'phone', 'complaint', 'normal', '王女士', '13812341234', false,
@@ -35,15 +44,61 @@ e AS (
 o AS (
   INSERT INTO outbox (id, subject, payload)
   SELECT gen_random_uuid(), 'ceiling.ticket.received',
-         jsonb_build_object('ticketId', t.id, 'type', 'received', 'data', jsonb_build_object('content', t.content)) FROM t)
-SELECT * FROM t;
+         jsonb_build_object('ticketId', t.id, 'type', 'received', 'data', jsonb_build_object('content', t.content)) FROM t
+  RETURNING position)${
+    markPrevious
+      ? `,
+m AS (UPDATE outbox SET sent_at = now() WHERE position = ANY(ARRAY[:dispatched_position, :dispatch_position]::bigint[]))`
+      : ''
+  }
+SELECT t.id AS ticket_id, o.position AS received_position FROM t, o;
+`;
+  const classified = `{"confidence": 0.68, "department": "ecology", "alternatives": [{"category": "城乡建设", "probability": 0.18}, {"category": "交通运输", "probability": 0.09}], "categoryCode": "04", "categoryName": "环境保护", "modelVersion": "20261130-0d0ad453"}`;
+  const dispatched = `{"department": "ecology", "coDepartments": [], "replyDeadline": "2026-12-03T09:30:00.000Z", "acceptDeadline": "2026-12-01T08:38:59.924Z", "catalogueVersion": 1}`;
+  const journey = `${insert(true).replace(/;\n$/, ' \\gset\n')}
+WITH moved AS (
+  UPDATE tickets SET category_code = '04', department_code = 'ecology', confidence = 0.68, model_version = '20261130-0d0ad453',
+                     status = 'classified', version = version + 1, updated_at = now()
+  WHERE id = :ticket_id::uuid AND status = 'received' RETURNING version - 1 AS first_seq),
+e AS (
+  INSERT INTO ticket_events (id, ticket_id, seq, type, occurred_at, actor_role, actor_id, request_id, data)
+  SELECT gen_random_uuid(), :ticket_id::uuid, moved.first_seq, 'classified', now(), 'system', 'classifier', gen_random_uuid()::text, '${classified}'::jsonb FROM moved),
+o AS (
+  INSERT INTO outbox (id, subject, payload)
+  SELECT gen_random_uuid(), 'ceiling.ticket.classified', jsonb_build_object('ticketId', :ticket_id::uuid, 'type', 'classified', 'data', '${classified}'::jsonb) FROM moved
+  RETURNING position)
+SELECT position AS classified_position FROM o \\gset
+SELECT t.*,
+       (SELECT coalesce(json_agg(json_build_object('id', c.id, 'reason', c.reason)), '[]') FROM supervision_cases c
+         WHERE c.ticket_id = t.id AND c.resolved_at IS NULL AND c.reason IN ('returned_twice', 'reopen_limit')),
+       (SELECT max(v.version) FROM catalogue_versions v),
+       (SELECT json_object_agg(d.code, d.full_phone) FROM departments d)
+FROM tickets t WHERE t.id = :ticket_id::uuid;
+WITH moved AS (
+  UPDATE tickets SET district = NULL, street = NULL, department_code = 'ecology', co_departments = '{}', catalogue_version = 1,
+                     dispatched_at = now(), accepted_at = NULL, accept_deadline = now() + interval '2 hours',
+                     reply_deadline = now() + interval '2 days', status = 'dispatched', version = version + 1, updated_at = now()
+  WHERE id = :ticket_id::uuid AND status = 'classified' AND version = 2 RETURNING version - 1 AS first_seq, content),
+e AS (
+  INSERT INTO ticket_events (id, ticket_id, seq, type, occurred_at, actor_role, actor_id, request_id, data)
+  SELECT gen_random_uuid(), :ticket_id::uuid, moved.first_seq, 'dispatched', now(), 'system', 'dispatcher', gen_random_uuid()::text, '${dispatched}'::jsonb FROM moved),
+o AS (
+  INSERT INTO outbox (id, subject, payload)
+  SELECT gen_random_uuid(), m.subject, m.payload FROM moved, LATERAL (VALUES
+    (1, 'ceiling.ticket.dispatched', jsonb_build_object('ticketId', :ticket_id::uuid, 'type', 'dispatched', 'data', '${dispatched}'::jsonb)),
+    (2, 'ceiling.dispatch.ecology', jsonb_build_object('ticketId', :ticket_id::uuid, 'role', 'main', 'department', 'ecology', 'ticket', jsonb_build_object('content', moved.content)))
+  ) AS m (n, subject, payload) ORDER BY m.n
+  RETURNING position),
+mark AS (UPDATE outbox SET sent_at = now() WHERE position = ANY(ARRAY[:received_position, :classified_position]::bigint[]))
+SELECT min(position) AS dispatched_position, max(position) AS dispatch_position FROM o \\gset
 `;
   const file = path.join(dir, 'ticket.sql');
-  writeFileSync(file, script);
+  writeFileSync(file, options.work === 'insert' ? insert(false) : journey);
   try {
     const { stdout } = await run(
       'pgbench',
-      ['-n', '-M', 'prepared', '-c', String(options.clients), '-j', '2', '-T', String(options.seconds), '-f', file, databaseUrl],
+      // The first journey of each client marks no earlier rows (positions start at 1).
+      ['-n', '-M', 'prepared', '-c', String(options.clients), '-j', '2', '-T', String(options.seconds), '-D', 'dispatched_position=0', '-D', 'dispatch_position=0', '-f', file, databaseUrl],
       { maxBuffer: 16 * 1024 * 1024 },
     );
     const tps = /tps = ([\d.]+)/.exec(stdout)?.[1];
