@@ -19,6 +19,8 @@ export const baseConfig = {
     .enum(['true', 'false'])
     .default('true')
     .transform((v) => v === 'true'),
+  /** How long an `Idempotency-Key` and its answer are kept (intake's tickets, the departments' actions). */
+  IDEMPOTENCY_KEY_RETENTION_HOURS: z.coerce.number().int().min(1).default(168),
   /** Requests one API key may make per minute on one replica; 0 turns the limit off. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
   /** Above this mean event-loop delay (sampled each second) the service answers 503 with Retry-After. */

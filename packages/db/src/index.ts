@@ -1,4 +1,5 @@
 export * from './client';
+export * from './idempotency-expiry';
 export * from './migrate';
 export * from './page-cursor';
 export * from './schema';

@@ -1,4 +1,5 @@
-import { createService, type Service } from '@hotline/server';
+import { actionIdempotencyKeys } from '@hotline/db';
+import { createService, idempotencyExpiryPlugin, type Service } from '@hotline/server';
 import type { Logger } from 'pino';
 import type { DepartmentsConfig } from './config';
 import { extensionRoutes } from './routes/extensions';
@@ -11,5 +12,6 @@ export async function buildDepartmentsApp(config: DepartmentsConfig, logger?: Lo
   await app.register(inboxRoutes);
   await app.register(ticketRoutes);
   await app.register(extensionRoutes);
+  await app.register(idempotencyExpiryPlugin, { table: actionIdempotencyKeys, retentionHours: config.IDEMPOTENCY_KEY_RETENTION_HOURS });
   return app;
 }
