@@ -7,13 +7,15 @@ export type IdempotencyKeyTable = typeof idempotencyKeys | typeof actionIdempote
 
 /**
  * Deletes the keys of `table` stored before `before`, a batch at a time so that a first run
- * over a large backlog holds no long transaction; returns how many went. A retry after that
- * is a new request: a client retries within minutes, a department system after an outage
- * within days.
+ * over a large backlog holds no long transaction, until none is left or `signal` aborts;
+ * returns how many went. Old keys lie first in the table's pages, so each batch's scan finds
+ * them at once; no index is needed. A retry after that is a new request: a client retries
+ * within minutes, a department system after an outage within days.
  */
-export async function expireIdempotencyKeys(db: Db, table: IdempotencyKeyTable, before: Date, batchSize = 5_000): Promise<number> {
+export async function expireIdempotencyKeys(db: Db, table: IdempotencyKeyTable, before: Date, options: { batchSize?: number; signal?: AbortSignal } = {}): Promise<number> {
+  const batchSize = options.batchSize ?? 5_000;
   let deleted = 0;
-  for (;;) {
+  while (!options.signal?.aborted) {
     const rows = await db.execute<{ n: number }>(sql`
       with gone as (
         delete from ${table} where ctid in (select ctid from ${table} where ${table.createdAt} < ${before.toISOString()}::timestamptz limit ${batchSize})
@@ -21,6 +23,7 @@ export async function expireIdempotencyKeys(db: Db, table: IdempotencyKeyTable, 
       select count(*)::int as n from gone`);
     const n = rows[0]?.n ?? 0;
     deleted += n;
-    if (n < batchSize) return deleted;
+    if (n < batchSize) break;
   }
+  return deleted;
 }

@@ -159,8 +159,7 @@ export const idempotencyKeys = pgTable(
       .references(() => tickets.id),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
-  // BRIN: rows arrive in time order, so expiring old keys finds them for almost no upkeep per insert.
-  (t) => [primaryKey({ columns: [t.apiKeyId, t.key] }), index('idempotency_keys_created_at_idx').using('brin', t.createdAt)],
+  (t) => [primaryKey({ columns: [t.apiKeyId, t.key] })],
 );
 
 /**
@@ -186,7 +185,7 @@ export const actionIdempotencyKeys = pgTable(
     response: jsonb('response'),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.apiKeyId, t.key] }), index('action_idempotency_keys_created_at_idx').using('brin', t.createdAt)],
+  (t) => [primaryKey({ columns: [t.apiKeyId, t.key] })],
 );
 
 export type TicketRow = typeof tickets.$inferSelect;

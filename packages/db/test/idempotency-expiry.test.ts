@@ -34,7 +34,7 @@ t.test('expired idempotency keys are deleted, batch after batch; the others stay
     .values(ages.map((age, i) => ({ apiKeyId: key.id, key: `action-${i}`, requestHash: 'h', route: 'accept', ticketId, status: 200, response: { ok: true }, createdAt: new Date(now - age * HOUR) })));
 
   const before = new Date(now - 12 * HOUR);
-  t.equal(await expireIdempotencyKeys(db, idempotencyKeys, before, 2), 5, 'five of the tickets’ keys, two at a time');
+  t.equal(await expireIdempotencyKeys(db, idempotencyKeys, before, { batchSize: 2 }), 5, 'five of the tickets’ keys, two at a time');
   t.same((await db.select({ key: idempotencyKeys.key }).from(idempotencyKeys)).map((r) => r.key).sort(), ['call-5', 'call-6'], 'the recent ones stay');
   t.equal((await db.select().from(actionIdempotencyKeys)).length, 7, 'the other table is left alone');
 
@@ -42,4 +42,11 @@ t.test('expired idempotency keys are deleted, batch after batch; the others stay
   t.same((await db.select({ key: actionIdempotencyKeys.key }).from(actionIdempotencyKeys)).map((r) => r.key).sort(), ['action-5', 'action-6']);
   t.equal(await expireIdempotencyKeys(db, actionIdempotencyKeys, before), 0, 'again: nothing left to delete');
   t.equal((await db.select().from(tickets)).length, 1, 'the ticket is not touched');
+
+  // A service closing stops between batches.
+  await db.update(idempotencyKeys).set({ createdAt: new Date(now - 48 * HOUR) });
+  const closing = new AbortController();
+  closing.abort();
+  t.equal(await expireIdempotencyKeys(db, idempotencyKeys, before, { signal: closing.signal }), 0, 'aborted: nothing deleted');
+  t.equal((await db.select().from(idempotencyKeys)).length, 2);
 });

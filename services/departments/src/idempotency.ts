@@ -35,9 +35,10 @@ function keyOf(claim: Claim) {
   return and(eq(actionIdempotencyKeys.apiKeyId, claim.apiKeyId), eq(actionIdempotencyKeys.key, claim.key));
 }
 
-async function earlierAnswer<B>(tx: Tx, claim: Claim): Promise<Answer<B>> {
+/** The answer stored for the claim's key, or null if the row is gone (expired and deleted since). */
+async function earlierAnswer<B>(tx: Tx, claim: Claim): Promise<Answer<B> | null> {
   const [earlier] = await tx.select().from(actionIdempotencyKeys).where(keyOf(claim));
-  if (!earlier) throw new Error('an idempotency key was claimed but its row is gone');
+  if (!earlier) return null;
   if (earlier.requestHash !== claim.requestHash) {
     const where = earlier.route === claim.route && earlier.ticketId === claim.ticketId ? 'with a different request body' : `for ${earlier.route} on ticket ${earlier.ticketId}`;
     throw new HotlineError('idempotency_conflict', `this Idempotency-Key was already used ${where}`);
@@ -64,13 +65,20 @@ export async function answerOnce<B>(
   const claim = claimOf(request);
   if (!claim) return reply.status(status).send(await perform(repo));
   const answer = await db.transaction(async (tx): Promise<Answer<B>> => {
-    // ON CONFLICT waits for a twin still in flight and does nothing once it has committed.
-    const [claimed] = await tx
-      .insert(actionIdempotencyKeys)
-      .values({ ...claim, status, response: null })
-      .onConflictDoNothing()
-      .returning({ key: actionIdempotencyKeys.key });
-    if (!claimed) return earlierAnswer<B>(tx, claim);
+    // ON CONFLICT waits for a twin still in flight and does nothing once it has committed. A
+    // key whose row expiry deletes between the two statements is claimed again: the first
+    // request's answer is gone with it, so this one is a new request.
+    for (let attempt = 1; ; attempt++) {
+      const [claimed] = await tx
+        .insert(actionIdempotencyKeys)
+        .values({ ...claim, status, response: null })
+        .onConflictDoNothing()
+        .returning({ key: actionIdempotencyKeys.key });
+      if (claimed) break;
+      const earlier = await earlierAnswer<B>(tx, claim);
+      if (earlier) return earlier;
+      if (attempt === 2) throw new Error('an idempotency key was claimed twice and its row was gone both times');
+    }
     const body = await perform(repo.within(tx));
     await tx.update(actionIdempotencyKeys).set({ response: body }).where(keyOf(claim));
     return { status, body, replayed: false };

@@ -18,23 +18,30 @@ export interface IdempotencyExpiryOptions {
 export const idempotencyExpiryPlugin = fp(
   async (app: FastifyInstance, opts: IdempotencyExpiryOptions) => {
     const log = app.log.child({ component: 'idempotency-expiry' });
-    let running: Promise<void> = Promise.resolve();
+    const closing = new AbortController();
+    let running: Promise<void> | null = null;
     const expire = () => {
-      running = (async () => {
+      // A run still going (a first run over a large backlog) is not joined by a second.
+      running ??= (async () => {
         try {
-          const deleted = await expireIdempotencyKeys(app.db, opts.table, new Date(Date.now() - opts.retentionHours * 3_600_000));
+          const before = new Date(Date.now() - opts.retentionHours * 3_600_000);
+          const deleted = await expireIdempotencyKeys(app.db, opts.table, before, { signal: closing.signal });
           if (deleted > 0) log.info({ deleted, retentionHours: opts.retentionHours }, 'expired idempotency keys deleted');
         } catch (err) {
           log.warn({ err }, 'cannot delete expired idempotency keys yet; trying again at the next interval');
+        } finally {
+          running = null;
         }
       })();
     };
     const timer = setInterval(expire, opts.intervalMs ?? 3_600_000);
     timer.unref();
     app.addHook('onReady', async () => expire());
-    // Registered after the resources, so this runs before the pool is ended.
+    // onClose hooks run last registered first: this one before the resources end the pool.
+    // It waits for the batch in flight only.
     app.addHook('onClose', async () => {
       clearInterval(timer);
+      closing.abort();
       await running;
     });
   },

@@ -1,2 +1,0 @@
-CREATE INDEX "action_idempotency_keys_created_at_idx" ON "action_idempotency_keys" USING brin ("created_at");--> statement-breakpoint
-CREATE INDEX "idempotency_keys_created_at_idx" ON "idempotency_keys" USING brin ("created_at");
