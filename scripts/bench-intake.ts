@@ -27,7 +27,7 @@ import {
   type BenchDatabase,
   type IntakeProcess,
 } from './lib/bench-stack';
-import { cpuSnapshot, cpuUsage, distribution, type CpuUsage, type Distribution } from './lib/bench-stats';
+import { cpuSnapshot, cpuUsage, distribution, postgresPercent, type CpuUsage, type Distribution } from './lib/bench-stats';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const defaultDataDir = path.resolve(repoRoot, '../shared/data/tipdm2020c');
@@ -313,11 +313,11 @@ try {
       `  ≥ 201→arrival        p50 ${fmt(latency.lowerBound.p50)} ms, p99 ${fmt(latency.lowerBound.p99)} ms  (the 201 is sent after the commit; negative: the event beat the 201)`,
       `  ≤ occurredAt→arrival p50 ${fmt(latency.upperBound.p50)} ms, p99 ${fmt(latency.upperBound.p99)} ms  (occurredAt is set before the transaction)`,
       cpu
-        ? `CPU        % of one core during the load: intake ${fmt((cpu.byService.intake ?? 0), 0)}, postgres ${fmt(cpu.byGroup['postgres (bench db)'], 0)} (+${fmt(cpu.byGroup['postgres (other)'], 0)} server/other dbs), nats-server ${fmt(cpu.byGroup['nats-server'], 0)}, load generator ${fmt(cpu.byGroup.bench, 0)}, other ${fmt(cpu.byGroup.other + cpu.unaccounted, 0)} (${[...cpu.topOthers.map((o) => `${o.comm} ${fmt(o.percent, 0)}`), `exited ${fmt(cpu.unaccounted, 0)}`].join(', ')}), irq ${fmt(cpu.irq, 0)}; machine ${fmt(cpu.systemBusyPercent, 0)} % busy`
+        ? `CPU        % of one core during the load: intake ${fmt(cpu.byService.intake ?? 0, 0)}, postgres ${fmt(cpu.byGroup['postgres (bench db)'], 0)} (+${fmt(cpu.byGroup['postgres (other)'], 0)} server/other dbs), nats-server ${fmt(cpu.byGroup['nats-server'], 0)}, load generator ${fmt(cpu.byGroup.bench, 0)}, other ${fmt(cpu.byGroup.other + cpu.unaccounted, 0)} (${[...cpu.topOthers.map((o) => `${o.comm} ${fmt(o.percent, 0)}`), `exited ${fmt(cpu.unaccounted, 0)}`].join(', ')}), irq ${fmt(cpu.irq, 0)}; machine ${fmt(cpu.systemBusyPercent, 0)} % busy`
         : 'CPU        not measured',
       ...(cpu && ticketsPerSecond > 0
         ? [
-            `CPU/ticket intake ${fmt((10 * (cpu.byService.intake ?? 0)) / ticketsPerSecond, 2)} ms, postgres ${fmt((10 * (cpu.byGroup['postgres (bench db)'] + cpu.byGroup['postgres (other)'])) / ticketsPerSecond, 2)} ms, nats-server ${fmt((10 * cpu.byGroup['nats-server']) / ticketsPerSecond, 2)} ms, load generator ${fmt((10 * cpu.byGroup.bench) / ticketsPerSecond, 2)} ms (CPU time, so less sensitive to a busy machine than tickets/s)`,
+            `CPU/ticket intake ${fmt((10 * (cpu.byService.intake ?? 0)) / ticketsPerSecond, 2)} ms, postgres ${fmt((10 * postgresPercent(cpu)) / ticketsPerSecond, 2)} ms, nats-server ${fmt((10 * cpu.byGroup['nats-server']) / ticketsPerSecond, 2)} ms, load generator ${fmt((10 * cpu.byGroup.bench) / ticketsPerSecond, 2)} ms (CPU time, so less sensitive to a busy machine than tickets/s)`,
           ]
         : []),
       ...(cpu && cpu.byGroup.other + cpu.unaccounted > SHARED_MACHINE_PERCENT

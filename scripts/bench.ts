@@ -24,7 +24,7 @@ import { buildTicketBodies, readMessages, resolveMessagesFile } from './lib/benc
 import { startEventRecorder, type EventRecorder } from './lib/bench-events';
 import { runPaced } from './lib/bench-paced';
 import { assertLocal, benchSuffix, createBenchBus, createBenchDatabase, startService, type BenchDatabase, type ServiceProcess } from './lib/bench-stack';
-import { cpuSnapshot, cpuUsage, distribution, type CpuUsage } from './lib/bench-stats';
+import { cpuSnapshot, cpuUsage, distribution, postgresPercent, type CpuUsage } from './lib/bench-stats';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const P99_LIMIT_MS = 100;
@@ -73,21 +73,24 @@ const SERVICES = ['intake', 'classifier', 'dispatcher'] as const;
 
 /** CPU milliseconds per accepted ticket: each service, PostgreSQL, NATS, this process (load and department consumer), the rest of the machine. */
 function cpuPerTicket(step: Step): number[] {
-  const { byService, byGroup, unaccounted, irq, seconds } = step.cpu;
-  // Percent of one core over `seconds` → CPU ms, per ticket.
-  const ms = (percent: number) => (percent * 10 * seconds) / Math.max(1, step.ids.length);
+  const { byService, byGroup, unaccounted, irq } = step.cpu;
   return [
-    ...SERVICES.map((name) => ms(byService[name] ?? 0)),
-    ms(byGroup['postgres (bench db)'] + byGroup['postgres (other)']),
-    ms(byGroup['nats-server']),
-    ms(byGroup.bench),
-    ms(byGroup.other + unaccounted + irq),
+    ...SERVICES.map((name) => msPerTicket(step, byService[name] ?? 0)),
+    postgresMs(step),
+    msPerTicket(step, byGroup['nats-server']),
+    msPerTicket(step, byGroup.bench),
+    msPerTicket(step, byGroup.other + unaccounted + irq),
   ];
+}
+
+/** Percent of one core over the step → CPU milliseconds per accepted ticket. */
+function msPerTicket(step: Step, percent: number): number {
+  return (percent * 10 * step.cpu.seconds) / Math.max(1, step.ids.length);
 }
 
 /** PostgreSQL's CPU milliseconds per accepted ticket over a step. */
 function postgresMs(step: Step): number {
-  return cpuPerTicket(step)[SERVICES.length] as number;
+  return msPerTicket(step, postgresPercent(step.cpu));
 }
 
 const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '–');
@@ -239,7 +242,7 @@ try {
     );
     const ceiling = await measureCeiling(url, sample, { clients: Number(args['ceiling-clients']), seconds: ceilingSeconds, work });
     const cpu = cpuUsage(before, await after);
-    return { ...ceiling, postgresMs: ((cpu.byGroup['postgres (bench db)'] + cpu.byGroup['postgres (other)']) * 10) / ceiling.transactionsPerSecond };
+    return { ...ceiling, postgresMs: (postgresPercent(cpu) * 10) / ceiling.transactionsPerSecond };
   };
   const journey = await measure(ceilingDatabase.url, 'journey');
   const insert = await measure(ceilingDatabase.url, 'insert');

@@ -179,3 +179,8 @@ export function cpuUsage(start: CpuSnapshot, end: CpuSnapshot): CpuUsage {
   const unaccounted = Math.max(0, systemBusyPercent * end.cores - accounted - irq);
   return { seconds, systemBusyPercent, byGroup: groups, byService: services, topOthers, irq, unaccounted };
 }
+
+/** PostgreSQL's share, in percent of one core: the benchmark database's backends and the server's own processes. */
+export function postgresPercent(cpu: CpuUsage): number {
+  return cpu.byGroup['postgres (bench db)'] + cpu.byGroup['postgres (other)'];
+}

@@ -6,9 +6,9 @@ export interface IdempotencyExpiryOptions {
   table: IdempotencyKeyTable;
   /** Keys older than this are deleted. */
   retentionHours: number;
-  /** How often to look; the first look is at start. */
-  intervalMs?: number;
 }
+
+const HOUR_MS = 3_600_000;
 
 /**
  * Deletes this service's expired `Idempotency-Key`s at start and then hourly, so the table
@@ -24,7 +24,7 @@ export const idempotencyExpiryPlugin = fp(
       // A run still going (a first run over a large backlog) is not joined by a second.
       running ??= (async () => {
         try {
-          const before = new Date(Date.now() - opts.retentionHours * 3_600_000);
+          const before = new Date(Date.now() - opts.retentionHours * HOUR_MS);
           const deleted = await expireIdempotencyKeys(app.db, opts.table, before, { signal: closing.signal });
           if (deleted > 0) log.info({ deleted, retentionHours: opts.retentionHours }, 'expired idempotency keys deleted');
         } catch (err) {
@@ -34,7 +34,7 @@ export const idempotencyExpiryPlugin = fp(
         }
       })();
     };
-    const timer = setInterval(expire, opts.intervalMs ?? 3_600_000);
+    const timer = setInterval(expire, HOUR_MS);
     timer.unref();
     app.addHook('onReady', async () => expire());
     // onClose hooks run last registered first: this one before the resources end the pool.
