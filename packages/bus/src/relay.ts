@@ -17,7 +17,8 @@ interface PendingRow {
   position: string;
   id: string;
   subject: string;
-  payload: unknown;
+  /** The payload as PostgreSQL prints it: published as it is, never parsed here. */
+  payload: string;
 }
 
 // One relay per database publishes at a time, so rows go out in order; the others wait.
@@ -27,7 +28,9 @@ const RELAY_LOCK = 12_345_001;
  * Publishes committed outbox rows to JetStream in position order, with the row id as
  * Nats-Msg-Id so a row published twice (relay killed between publish and mark) is dropped
  * by the stream's duplicate window. Wakes on NOTIFY from the insert trigger, polls as a
- * fallback, and keeps retrying with backoff while NATS or PostgreSQL is away.
+ * fallback, and keeps retrying with backoff while NATS or PostgreSQL is away. Only the relay
+ * holding the lock listens: every listener costs PostgreSQL a signal and a wake-up per
+ * committed statement, and the others would only ignore them.
  */
 export class OutboxRelay {
   private readonly opts: Required<RelayOptions>;
@@ -47,8 +50,6 @@ export class OutboxRelay {
 
   async start(): Promise<void> {
     this.running = true;
-    const listener = await this.opts.sql.listen('hotline_outbox', () => this.notify());
-    this.unlisten = listener.unlisten;
     this.loop = this.run();
   }
 
@@ -56,7 +57,6 @@ export class OutboxRelay {
     this.running = false;
     this.notify();
     await this.loop;
-    await this.unlisten?.().catch(() => {});
     // Unmarked rows would only be published again by the next relay, and dropped as duplicates.
     await this.markPublished().catch(() => {});
     await this.releaseLock();
@@ -64,9 +64,7 @@ export class OutboxRelay {
 
   private notify(): void {
     this.pending = true;
-    // Only the relay holding the lock has work to do; the others keep to their slow retry,
-    // instead of asking PostgreSQL for the lock on every row committed anywhere.
-    if (this.lockConnection || !this.running) this.wake?.();
+    this.wake?.();
   }
 
   private sleep(ms: number): Promise<void> {
@@ -111,15 +109,21 @@ export class OutboxRelay {
     if (this.lockConnection) return true;
     const conn = await this.opts.sql.reserve();
     const [row] = await conn<{ locked: boolean }[]>`select pg_try_advisory_lock(${RELAY_LOCK}) as locked`;
-    if (row?.locked) {
-      this.lockConnection = conn;
-      return true;
+    if (!row?.locked) {
+      conn.release();
+      return false;
     }
-    conn.release();
-    return false;
+    this.lockConnection = conn;
+    // Rows committed before the LISTEN took effect are found by the batch that follows.
+    const listener = await this.opts.sql.listen('hotline_outbox', () => this.notify());
+    this.unlisten = listener.unlisten;
+    return true;
   }
 
   private async releaseLock(): Promise<void> {
+    const unlisten = this.unlisten;
+    this.unlisten = null;
+    await unlisten?.().catch(() => {});
     const conn = this.lockConnection;
     this.lockConnection = null;
     if (!conn) return;
@@ -142,7 +146,7 @@ export class OutboxRelay {
     const marked = this.unmarked;
     const rows = await conn<PendingRow[]>`
       with marked as (update outbox set sent_at = now() where position = any(${marked}::bigint[]))
-      select position, id, subject, payload from outbox
+      select position, id, subject, payload::text as payload from outbox
       where sent_at is null and position <> all(${marked}::bigint[])
       order by position limit ${this.opts.batchSize}`;
     this.unmarked = [];
@@ -150,7 +154,7 @@ export class OutboxRelay {
     // Pipelined on one connection, so the stream receives them in this order.
     const results = await Promise.allSettled(
       rows.map((r) =>
-        this.opts.bus.js.publish(r.subject, JSON.stringify(r.payload), { msgID: r.id, timeout: this.opts.publishTimeoutMs }),
+        this.opts.bus.js.publish(r.subject, r.payload, { msgID: r.id, timeout: this.opts.publishTimeoutMs }),
       ),
     );
     const firstFailure = results.findIndex((r) => r.status === 'rejected');

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Cleanup, collectMessages, createTestBus, createTestDatabase, NATS_URL, sleep, testLogger } from '@hotline/testkit';
+import postgres from 'postgres';
 import t from 'tap';
 import { OutboxRelay } from '../src/index';
 
@@ -68,6 +69,44 @@ t.test('a row committed while the relay marks the last batch sent is published a
   await messages.waitFor(2, 10_000);
   const latency = Date.now() - started;
   t.ok(latency < 2_000, `arrived ${latency} ms after the commit, with a 60 s poll`);
+});
+
+t.test('only the relay holding the lock listens; the one standing by takes over when it stops', async (t) => {
+  const cleanup = new Cleanup(t);
+  const database = await createTestDatabase(cleanup);
+  const bus = await createTestBus(cleanup);
+  const subject = bus.names.ticketSubject('noted');
+  const messages = await collectMessages(bus, bus.names.tickets, subject);
+  cleanup.teardown(() => messages.stop());
+  // Each relay on a pool of its own, as in two processes.
+  const standbySql = postgres(database.url, { max: 2, onnotice: () => {} });
+  cleanup.teardown(() => standbySql.end());
+  const listeners = async () =>
+    Number(
+      (await database.sql`select count(*)::int as n from pg_stat_activity
+        where datname = current_database() and state = 'idle' and query ilike 'listen %'`)[0]?.n,
+    );
+
+  const holder = new OutboxRelay({ sql: database.sql, bus, logger: testLogger, pollMs: 100 });
+  await holder.start();
+  await fill(database.sql, subject, 1);
+  await messages.waitFor(1, 5_000);
+  const standby = new OutboxRelay({ sql: standbySql, bus, logger: testLogger, pollMs: 100 });
+  await standby.start();
+  cleanup.teardown(() => standby.stop());
+  await sleep(500);
+  t.equal(await listeners(), 1, 'one session listens with two relays running');
+
+  await holder.stop();
+  await fill(database.sql, subject, 1);
+  await messages.waitFor(2, 5_000);
+  await sleep(200);
+  t.equal(await listeners(), 1, 'the relay that took over listens, the stopped one no longer does');
+  t.same(
+    messages.received.map((m) => m.data),
+    [{ n: 1 }, { n: 1 }],
+    'each payload arrives as it was stored',
+  );
 });
 
 t.test('a relay killed mid-batch and restarted publishes nothing twice', async (t) => {
