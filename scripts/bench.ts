@@ -228,24 +228,24 @@ try {
   const lost = allIds.filter((id) => !firstArrival.has(id) && !triaged.has(id)).length;
   for (const step of steps) step.accepted -= step.ids.filter((id) => triaged.has(id)).length;
 
-  ceilingDatabase = await createBenchDatabase(ADMIN_DATABASE_URL, `hotline_ceiling_${suffix}`);
-  const sample = bodies.map((b) => (JSON.parse(b) as { content: string }).content).sort((a, b) => a.length - b.length)[Math.floor(bodies.length / 2)] ?? '';
-  console.log(`ceiling  pgbench, ${args['ceiling-clients']} clients, ${args['ceiling-seconds']} s each, a median-sized message (${sample.length} characters): a ticket's whole journey, then intake's insert alone`);
-  const ceilingCpuContext = { services: {}, benchDatabase: ceilingDatabase.name, natsPort: cpuContext.natsPort };
+  const ceilingDb = (ceilingDatabase = await createBenchDatabase(ADMIN_DATABASE_URL, `hotline_ceiling_${suffix}`));
+  const texts = bodies.map((b) => (JSON.parse(b) as { content: string }).content);
+  console.log(`ceiling  pgbench, ${args['ceiling-clients']} clients, ${args['ceiling-seconds']} s each, on the ${texts.length} texts of the load: a ticket's whole journey, then intake's insert alone`);
+  const ceilingCpuContext = { services: {}, benchDatabase: ceilingDb.name, natsPort: cpuContext.natsPort };
   const ceilingSeconds = Number(args['ceiling-seconds']);
   /** A ceiling and PostgreSQL's CPU milliseconds per pgbench transaction in it. */
-  const measure = async (url: string, work: 'journey' | 'insert') => {
+  const measure = async (work: 'journey' | 'insert') => {
     const before = cpuSnapshot(ceilingCpuContext);
     // Taken while pgbench still runs: its backends exit with it, and their CPU with them.
     const after = new Promise<ReturnType<typeof cpuSnapshot>>((resolve) =>
       setTimeout(() => resolve(cpuSnapshot(ceilingCpuContext, before)), Math.max(0.5, ceilingSeconds - 1) * 1000),
     );
-    const ceiling = await measureCeiling(url, sample, { clients: Number(args['ceiling-clients']), seconds: ceilingSeconds, work });
+    const ceiling = await measureCeiling(ceilingDb, texts, { clients: Number(args['ceiling-clients']), seconds: ceilingSeconds, work });
     const cpu = cpuUsage(before, await after);
     return { ...ceiling, postgresMs: (postgresPercent(cpu) * 10) / ceiling.transactionsPerSecond };
   };
-  const journey = await measure(ceilingDatabase.url, 'journey');
-  const insert = await measure(ceilingDatabase.url, 'insert');
+  const journey = await measure('journey');
+  const insert = await measure('insert');
 
   const sustained = steps.filter((s) => s.intake.p99 <= P99_LIMIT_MS && s.dispatch.arrived === s.accepted);
   const best = sustained.reduce<Step | null>((a, s) => (a && a.perSecond >= s.perSecond ? a : s), null);

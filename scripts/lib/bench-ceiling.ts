@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import type { BenchDatabase } from './bench-stack';
 
 const run = promisify(execFile);
 
@@ -16,7 +17,9 @@ export interface Ceiling {
 /**
  * The machine's ceiling for the database work the pipeline does per ticket, without HTTP,
  * NATS or our processes, measured by pgbench as fast as it can against a database with the
- * same schema, indexes and outbox trigger, for a message of about the same size:
+ * same schema, indexes and outbox trigger, on the texts the load sends: each transaction takes
+ * one of them at random (from a table, read by its key), so long messages are compressed and
+ * stored out of line as often as in the pipeline:
  *
  * - `insert`: intake's single statement alone (the ticket, its received event, its outbox row);
  * - `journey`: a ticket's whole way to its department, the statements our services send,
@@ -28,14 +31,20 @@ export interface Ceiling {
  *   statement that takes the next one (it reads the rows to publish besides; pgbench does
  *   not, so this ceiling is if anything high).
  */
-export async function measureCeiling(databaseUrl: string, content: string, options: { clients: number; seconds: number; work: 'insert' | 'journey' }): Promise<Ceiling> {
+export async function measureCeiling(
+  database: BenchDatabase,
+  texts: readonly string[],
+  options: { clients: number; seconds: number; work: 'insert' | 'journey' },
+): Promise<Ceiling> {
+  await storeTexts(database, texts);
   const dir = mkdtempSync(path.join(tmpdir(), 'hotline-ceiling-'));
-  const literal = content.replaceAll("'", "''").replaceAll('\n', ' ').replaceAll(':', '：');
-  const insert = (markPrevious: boolean) => `WITH t AS (
+  const insert = (markPrevious: boolean) => `\\set text random(1, ${texts.length})
+WITH text AS (SELECT content FROM ceiling_texts WHERE n = :text),
+t AS (
   INSERT INTO tickets (id, number, channel, type, urgency, caller_name, caller_phone, caller_anonymous, title, content,
                        district, status, version, created_by, created_at, updated_at)
-  VALUES (gen_random_uuid(), gen_random_uuid()::text, 'phone', 'complaint', 'normal', '王女士', '13812341234', false,
-          left('${literal}', 30), '${literal}', 'A3区', 'received', 1, 'bench', now(), now())
+  SELECT gen_random_uuid(), gen_random_uuid()::text, 'phone', 'complaint', 'normal', '王女士', '13812341234', false,
+         left(text.content, 30), text.content, 'A3区', 'received', 1, 'bench', now(), now() FROM text
   RETURNING *),
 e AS (
   INSERT INTO ticket_events (id, ticket_id, seq, type, occurred_at, actor_role, actor_id, request_id, data)
@@ -98,7 +107,7 @@ SELECT min(position) AS dispatched_position, max(position) AS dispatch_position 
     const { stdout } = await run(
       'pgbench',
       // The first journey of each client marks no earlier rows (positions start at 1).
-      ['-n', '-M', 'prepared', '-c', String(options.clients), '-j', '2', '-T', String(options.seconds), '-D', 'dispatched_position=0', '-D', 'dispatch_position=0', '-f', file, databaseUrl],
+      ['-n', '-M', 'prepared', '-c', String(options.clients), '-j', '2', '-T', String(options.seconds), '-D', 'dispatched_position=0', '-D', 'dispatch_position=0', '-f', file, database.url],
       { maxBuffer: 16 * 1024 * 1024 },
     );
     const tps = /tps = ([\d.]+)/.exec(stdout)?.[1];
@@ -108,4 +117,15 @@ SELECT min(position) AS dispatched_position, max(position) AS dispatch_position 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The texts pgbench picks from, numbered from 1. Stored uncompressed (EXTERNAL): the pipeline
+ * receives its texts as parameters, so the ceiling should not pay for decompressing them.
+ */
+async function storeTexts(database: BenchDatabase, texts: readonly string[]): Promise<void> {
+  await database.sql`create table if not exists ceiling_texts (n int primary key, content text not null)`;
+  await database.sql`alter table ceiling_texts alter column content set storage external`;
+  await database.sql`truncate ceiling_texts`;
+  await database.sql`insert into ceiling_texts (n, content) select n, content from unnest(${database.sql.array([...texts])}::text[]) with ordinality as t (content, n)`;
 }
