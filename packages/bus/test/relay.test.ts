@@ -12,6 +12,17 @@ async function fill(sql: import('postgres').Sql, subject: string, count: number)
     select gen_random_uuid(), ${subject}, jsonb_build_object('n', g) from generate_series(1, ${count}) g`;
 }
 
+/** A database with an outbox, a stream of its own, and the messages arriving on it. */
+async function outboxAndStream(t: ConstructorParameters<typeof Cleanup>[0]) {
+  const cleanup = new Cleanup(t);
+  const database = await createTestDatabase(cleanup);
+  const bus = await createTestBus(cleanup);
+  const subject = bus.names.ticketSubject('noted');
+  const messages = await collectMessages(bus, bus.names.tickets, subject);
+  cleanup.teardown(() => messages.stop());
+  return { cleanup, database, bus, subject, messages };
+}
+
 t.test('publishes in order with the row id as Nats-Msg-Id and wakes on NOTIFY, not on a poll', async (t) => {
   const cleanup = new Cleanup(t);
   const database = await createTestDatabase(cleanup);
@@ -44,12 +55,7 @@ t.test('publishes in order with the row id as Nats-Msg-Id and wakes on NOTIFY, n
 });
 
 t.test('a row committed while the relay marks the last batch sent is published at once, not after a poll', async (t) => {
-  const cleanup = new Cleanup(t);
-  const database = await createTestDatabase(cleanup);
-  const bus = await createTestBus(cleanup);
-  const subject = bus.names.ticketSubject('noted');
-  const messages = await collectMessages(bus, bus.names.tickets, subject);
-  cleanup.teardown(() => messages.stop());
+  const { cleanup, database, bus, subject, messages } = await outboxAndStream(t);
   await fill(database.sql, subject, 1);
   // Another session holds the row, so the relay's marking it sent (before it sleeps) waits.
   const locker = await database.sql.reserve();
@@ -72,12 +78,7 @@ t.test('a row committed while the relay marks the last batch sent is published a
 });
 
 t.test('only the relay holding the lock listens; the one standing by takes over when it stops', async (t) => {
-  const cleanup = new Cleanup(t);
-  const database = await createTestDatabase(cleanup);
-  const bus = await createTestBus(cleanup);
-  const subject = bus.names.ticketSubject('noted');
-  const messages = await collectMessages(bus, bus.names.tickets, subject);
-  cleanup.teardown(() => messages.stop());
+  const { cleanup, database, bus, subject, messages } = await outboxAndStream(t);
   // Each relay on a pool of its own, as in two processes.
   const standbySql = postgres(database.url, { max: 2, onnotice: () => {} });
   cleanup.teardown(() => standbySql.end());
