@@ -31,9 +31,11 @@ async function start<A extends Service>(app: Promise<A>): Promise<A> {
   await built.ready();
   return built;
 }
-const intake = await start(buildIntakeApp(loadIntakeConfig(env), testLogger));
 // The tests pick texts the model is sure of; 0.5 keeps them from hanging on its exact figures.
+// The classifier first: loading its model blocks this process for a second, which the other
+// services' back-pressure, were it already sampling, would read as overload and answer 503.
 await start(buildClassifierApp(loadClassifierConfig({ ...env, CLASSIFIER_THRESHOLD: '0.5' }), testLogger));
+const intake = await start(buildIntakeApp(loadIntakeConfig(env), testLogger));
 const dispatcher = await start(buildDispatcherApp(loadDispatcherConfig({ ...env, WATCH_INTERVAL_MS: '3600000' }), testLogger));
 const departments = await start(buildDepartmentsApp(loadDepartmentsConfig(env), testLogger));
 

@@ -16,11 +16,15 @@ declare module 'fastify' {
 
 /** The classifier: a durable consumer of received tickets, and live suggestions for agents. */
 export async function buildClassifierApp(config: ClassifierConfig, logger?: Logger): Promise<Service> {
-  const app = await createService({ name: 'classifier', title: 'Hotline 12345 classifier API', config, logger });
+  // Loading blocks the process for about a second. Done before the service's back-pressure starts
+  // sampling the event loop, it cannot be read as overload: a classifier that has just started
+  // would otherwise answer 503 to the first live suggestions (a test saw it, under load).
   const started = Date.now();
   const model = loadModel(config.CLASSIFIER_MODEL);
+  const loadMs = Date.now() - started;
+  const app = await createService({ name: 'classifier', title: 'Hotline 12345 classifier API', config, logger });
   const threshold = config.CLASSIFIER_THRESHOLD ?? model.recommendedThreshold;
-  app.log.info({ modelVersion: model.version, threshold, loadMs: Date.now() - started }, 'model loaded');
+  app.log.info({ modelVersion: model.version, threshold, loadMs }, 'model loaded');
   app.decorate('model', model);
   app.decorate('threshold', threshold);
   await app.register(classificationRoutes);

@@ -134,3 +134,16 @@ t.test('live suggestions and agent corrections', async (t) => {
     ['received', 'triaged', 'classified'],
   );
 });
+
+t.test('a classifier that has just started gives live suggestions, not 503, through its first back-pressure samples', async (t) => {
+  const { classifier } = await buildTestClassifier(t);
+  // Back-pressure samples the event loop every second; loading the model blocks it for about one.
+  const statuses = new Set<number>();
+  const until = Date.now() + 2_500;
+  while (Date.now() < until) {
+    const res = await classifier.inject({ method: 'POST', url: '/v1/classify', headers: agent, payload: { text: '公交车站牌被撤，乘车不便' } });
+    statuses.add(res.statusCode);
+    await sleep(20);
+  }
+  t.same([...statuses], [200]);
+});

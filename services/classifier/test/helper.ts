@@ -13,11 +13,13 @@ export async function buildTestClassifier(t: { teardown(fn: () => unknown): void
   const prefix = uniqueName('classifier');
   const bus = await createTestBus(cleanup, prefix);
   const common = { DATABASE_URL: database.url, NATS_URL, NATS_PREFIX: prefix, LOG_LEVEL: 'silent', DATABASE_POOL_MAX: '4' };
-  const intake = await buildIntakeApp(loadIntakeConfig(common), testLogger);
-  cleanup.teardown(() => intake.close());
+  // The classifier first: loading its model blocks this process for a second, which the intake's
+  // back-pressure, were it already sampling, would read as overload and answer 503.
   const classifier = await buildClassifierApp(loadClassifierConfig({ ...common, ...env }), testLogger);
   await classifier.ready();
   cleanup.teardown(() => classifier.close());
+  const intake = await buildIntakeApp(loadIntakeConfig(common), testLogger);
+  cleanup.teardown(() => intake.close());
   return { intake, classifier, database, bus, prefix };
 }
 

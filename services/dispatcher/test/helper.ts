@@ -32,13 +32,15 @@ export async function buildTestDispatcher(
   const prefix = uniqueName('dispatcher');
   const bus = await createTestBus(cleanup, prefix);
   const common = { DATABASE_URL: database.url, NATS_URL, NATS_PREFIX: prefix, LOG_LEVEL: 'silent', DATABASE_POOL_MAX: '4' };
-  const intake = await buildIntakeApp(loadIntakeConfig(common), testLogger);
-  cleanup.teardown(() => intake.close());
   // The tests choose which tickets are sure enough, so they do not hang on the model's exact figures.
+  // The classifier first: loading its model blocks this process for a second, which the intake's
+  // back-pressure, were it already sampling, would read as overload and answer 503.
   const threshold = String(options.classifierThreshold ?? 0.5);
   const classifier = await buildClassifierApp(loadClassifierConfig({ ...common, CLASSIFIER_THRESHOLD: threshold }), testLogger);
   cleanup.teardown(() => classifier.close());
   await classifier.ready();
+  const intake = await buildIntakeApp(loadIntakeConfig(common), testLogger);
+  cleanup.teardown(() => intake.close());
   const clock = options.clock ?? new TestClock(new Date());
 
   const replica = async (env: Record<string, string> = {}): Promise<Service> => {
