@@ -17,6 +17,8 @@ import { randomUUID } from 'node:crypto';
 import t from 'tap';
 
 const RUNS_PER_SERVICE = Number(process.env.FUZZ_RUNS ?? 1000);
+// A failure prints fast-check's seed; FUZZ_SEED=<seed> runs the same requests again.
+const FUZZ = { numRuns: RUNS_PER_SERVICE, ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {}) };
 
 const departmentsSeen = ['housing', 'education', 'a3'];
 
@@ -243,7 +245,7 @@ t.test('hostile requests at every route of every service', async (t) => {
           }
         }
       }),
-      { numRuns: RUNS_PER_SERVICE },
+      FUZZ,
     );
     t.equal(tally.answered, RUNS_PER_SERVICE, `${service}: ${routes.length} routes, every one of ${RUNS_PER_SERVICE} hostile requests answered`);
     t.equal(tally.serverErrors, 0, `${service}: no 5xx`);
@@ -264,7 +266,7 @@ t.test('hostile requests at every route of every service', async (t) => {
       if (res.statusCode >= 500 || res.statusCode < 400) throw new Error(`survey /s/${r.token}: ${res.statusCode} ${res.body.slice(0, 200)}`);
       if (JSON.stringify(await storedCounts()) !== JSON.stringify(before)) throw new Error(`survey /s/${r.token} stored something`);
     }),
-    { numRuns: RUNS_PER_SERVICE },
+    FUZZ,
   );
   t.equal(surveyTally.answered, RUNS_PER_SERVICE, `survey links: every one of ${RUNS_PER_SERVICE} hostile requests answered`);
   t.equal(surveyTally.refused, surveyTally.answered, 'survey links: every forged or hostile link refused with a 4xx page, nothing stored');

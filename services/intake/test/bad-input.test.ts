@@ -127,6 +127,27 @@ t.test('bad input is a 4xx JSON error naming the problem, and stores nothing', a
       mentions: /cursor/,
       request: { method: 'GET', url: `/v1/tickets?cursor=${Buffer.from(`2026-03-06T01:00:00.000Z|${'-'.repeat(36)}`).toString('base64url')}`, headers: agent },
     },
+    {
+      name: 'a NUL character in the content (PostgreSQL text cannot hold it)',
+      status: 400,
+      code: 'validation_failed',
+      mentions: /content .*NUL/,
+      request: { method: 'POST', url: '/v1/tickets', headers: agent, payload: { ...sampleTicket, content: '路灯不亮\u0000了' } },
+    },
+    {
+      name: "a NUL character in the caller's name",
+      status: 400,
+      code: 'validation_failed',
+      mentions: /caller\.name .*NUL/,
+      request: { method: 'POST', url: '/v1/tickets', headers: agent, payload: { ...sampleTicket, caller: { name: '王\u0000' } } },
+    },
+    {
+      name: 'a NUL character in a filter (found by the fuzz suite: it was a 500)',
+      status: 400,
+      code: 'validation_failed',
+      mentions: /querystring\.district .*NUL/,
+      request: { method: 'GET', url: '/v1/tickets?district=%00', headers: agent },
+    },
     { name: 'a huge limit', status: 400, code: 'validation_failed', mentions: /limit/, request: { method: 'GET', url: '/v1/tickets?limit=1e308', headers: agent } },
     {
       name: 'an unknown emergency service',
