@@ -147,9 +147,12 @@ t.test('hostile requests at every route of every service', async (t) => {
     // Deep bodies take a while to refuse; back-pressure is tested on its own in packages/server.
     MAX_EVENT_LOOP_DELAY_MS: '60000',
   };
+  // The classifier first: loading its model blocks this process for a second, and a sample
+  // without a tick reads as an infinite delay, over any limit, to services already sampling.
+  const classifier = await buildClassifierApp(loadClassifierConfig(env), testLogger);
   const apps: Record<string, Service> = {
     intake: await buildIntakeApp(loadIntakeConfig(env), testLogger),
-    classifier: await buildClassifierApp(loadClassifierConfig(env), testLogger),
+    classifier,
     dispatcher: await buildDispatcherApp(loadDispatcherConfig({ ...env, WATCH_INTERVAL_MS: '3600000' }), testLogger),
     departments: await buildDepartmentsApp(loadDepartmentsConfig(env), testLogger),
     callback: await buildCallbackApp(loadCallbackConfig(env), testLogger),
