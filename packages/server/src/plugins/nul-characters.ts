@@ -5,7 +5,7 @@ import fp from 'fastify-plugin';
 const NUL = '\u0000';
 
 /** The first field holding a NUL character in its name or value, as the validation errors name fields; or null. */
-export function fieldWithNul(value: unknown, root: string): string | null {
+function fieldWithNul(value: unknown, root: string): string | null {
   // Iterative: a body may be JSON nested thousands deep.
   const pending: [unknown, string][] = [[value, root]];
   for (let next = pending.pop(); next; next = pending.pop()) {
