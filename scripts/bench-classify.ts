@@ -31,23 +31,33 @@ const model = loadModel();
 const loadMs = performance.now() - loadStarted;
 const rssAfterLoad = process.memoryUsage().rss;
 
-let classified = 0;
-let characters = 0;
-const started = performance.now();
-while (performance.now() - started < seconds * 1000) {
-  for (const m of messages) {
-    model.classify(m.body, m.title);
-    characters += m.title.length + m.body.length;
+/** Classifications per second over the messages for `seconds`, `batch` at a time (1: one call each). */
+function throughput(batch: number): { perSecond: number; count: number; elapsed: number } {
+  const batches: (typeof messages)[] = [];
+  for (let i = 0; i < messages.length; i += batch) batches.push(messages.slice(i, i + batch));
+  let count = 0;
+  const started = performance.now();
+  while (performance.now() - started < seconds * 1000) {
+    if (batch === 1) for (const m of messages) model.classify(m.body, m.title);
+    else for (const b of batches) model.classifyMany(b.map((m) => ({ text: m.body, title: m.title })));
+    count += messages.length;
   }
-  classified += messages.length;
+  const elapsed = (performance.now() - started) / 1000;
+  return { perSecond: count / elapsed, count, elapsed };
 }
-const elapsed = (performance.now() - started) / 1000;
+
+let characters = 0;
+for (const m of messages) characters += m.title.length + m.body.length;
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 console.log(`model ${model.version} (trained on ${model.trainedOn}), ${messages.length} messages from ${file}`);
-console.log(`mean message length: ${Math.round(characters / classified)} characters`);
+console.log(`mean message length: ${Math.round(characters / messages.length)} characters`);
 console.log(`model load (incl. jieba dictionary): ${loadMs.toFixed(0)} ms`);
 console.log(`resident memory after load: ${mb(rssAfterLoad)} (before load ${mb(rssBefore)})`);
-console.log(`classifications per second, one core: ${Math.round(classified / elapsed)} (${classified} in ${elapsed.toFixed(1)} s, ${((elapsed / classified) * 1e6).toFixed(0)} µs each)`);
+for (const batch of [1, 256]) {
+  const { perSecond, count, elapsed } = throughput(batch);
+  const how = batch === 1 ? 'one at a time (the service)' : `in batches of ${batch} (pnpm classify)`;
+  console.log(`classifications per second, one core, ${how}: ${Math.round(perSecond)} (${count} in ${elapsed.toFixed(1)} s, ${(1e6 / perSecond).toFixed(0)} µs each)`);
+}
 
 // POST /v1/classify over HTTP, from the service as it runs.
 assertLocal(ADMIN_DATABASE_URL, 'PostgreSQL');

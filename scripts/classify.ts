@@ -8,21 +8,25 @@
  */
 import { createInterface } from 'node:readline';
 import { defaultDepartmentFor } from '@hotline/catalogue';
-import { loadModel, type Model } from '@hotline/classifier';
+import { loadModel, type ClassifierInput, type Classification } from '@hotline/classifier';
 
 const round = (p: number) => Math.round(p * 10_000) / 10_000;
 
-function classifyLine(model: Model, line: string, lineNumber: number): string {
+/** The ticket a line asks to classify, or the error line to write for it. */
+function parseLine(line: string, lineNumber: number): ClassifierInput | { error: string } {
   let input: unknown;
   try {
     input = JSON.parse(line);
   } catch {
-    return JSON.stringify({ error: `line ${lineNumber}: not JSON` });
+    return { error: `line ${lineNumber}: not JSON` };
   }
   const { text, title } = (typeof input === 'object' && input !== null ? input : {}) as { text?: unknown; title?: unknown };
-  if (typeof text !== 'string') return JSON.stringify({ error: `line ${lineNumber}: no "text" string` });
-  if (title !== undefined && title !== null && typeof title !== 'string') return JSON.stringify({ error: `line ${lineNumber}: "title" must be a string` });
-  const result = model.classify(text, title ?? undefined);
+  if (typeof text !== 'string') return { error: `line ${lineNumber}: no "text" string` };
+  if (title !== undefined && title !== null && typeof title !== 'string') return { error: `line ${lineNumber}: "title" must be a string` };
+  return { text, title: title ?? undefined };
+}
+
+function resultLine(result: Classification): string {
   return JSON.stringify({
     category: result.category,
     department: defaultDepartmentFor(result.category) ?? null,
@@ -34,15 +38,19 @@ function classifyLine(model: Model, line: string, lineNumber: number): string {
 const model = loadModel();
 const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
 let lineNumber = 0;
-let pending: string[] = [];
+let pending: (ClassifierInput | { error: string })[] = [];
 
-// Output is gathered and written in chunks: one write per line would make stdout, not the
-// model, the bottleneck. Backpressure pauses reading until the consumer catches up.
+// Lines are classified and written 256 at a time: the model classifies a batch faster than the
+// same lines one by one, and one write per line would make stdout, not the model, the
+// bottleneck. Backpressure pauses reading until the consumer catches up.
 function flush(): void {
   if (pending.length === 0) return;
-  const chunk = `${pending.join('\n')}\n`;
+  const tickets = pending.filter((p): p is ClassifierInput => !('error' in p));
+  const results = model.classifyMany(tickets);
+  let next = 0;
+  const out = pending.map((p) => ('error' in p ? JSON.stringify(p) : resultLine(results[next++] as Classification)));
   pending = [];
-  if (!process.stdout.write(chunk)) {
+  if (!process.stdout.write(`${out.join('\n')}\n`)) {
     lines.pause();
     process.stdout.once('drain', () => lines.resume());
   }
@@ -51,7 +59,7 @@ function flush(): void {
 lines.on('line', (line) => {
   lineNumber++;
   if (!line.trim()) return;
-  pending.push(classifyLine(model, line, lineNumber));
+  pending.push(parseLine(line, lineNumber));
   if (pending.length >= 256) flush();
 });
 lines.on('close', flush);

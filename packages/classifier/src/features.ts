@@ -281,27 +281,32 @@ function scratchFor(features: number) {
 // without a call per term.
 const SUBLINEAR_TF = Float64Array.from({ length: 64 }, (_, tf) => 1 + Math.log(tf));
 
-/**
- * Turns content words into an L2-normalised TF-IDF row with sublinear tf (1 + ln tf), which
- * keeps long, repetitive complaints from drowning their few telling terms.
- */
+/** Calls `emit` with the feature of every vocabulary term in content words: character n-grams, then word n-grams. */
+export function forEachFeature(words: readonly string[], spec: FeatureSpec, vocab: Vocabulary, emit: (feature: number) => void): void {
+  vocab.charIndex.forEachFeature(words.join(''), spec.charNgrams, emit);
+  vocab.wordIndex.forEachFeature(words, spec.wordNgrams, emit);
+}
+
+/** Sublinear term frequency, 1 + ln tf, which keeps long, repetitive complaints from drowning their few telling terms. */
+export function sublinearTf(tf: number): number {
+  return tf < SUBLINEAR_TF.length ? (SUBLINEAR_TF[tf] as number) : 1 + Math.log(tf);
+}
+
+/** Turns content words into an L2-normalised TF-IDF row with sublinear tf, each view normalised on its own. */
 export function vectorise(words: readonly string[], spec: FeatureSpec, vocab: Vocabulary): SparseVector {
   const { counts, touched } = scratchFor(vocab.idf.length);
   let size = 0;
-  const add = (i: number) => {
+  forEachFeature(words, spec, vocab, (i) => {
     if (counts[i] === 0) touched[size++] = i;
     counts[i] = (counts[i] as number) + 1;
-  };
-  vocab.charIndex.forEachFeature(words.join(''), spec.charNgrams, add);
-  vocab.wordIndex.forEachFeature(words, spec.wordNgrams, add);
+  });
   const indices = touched.slice(0, size);
   const values = new Float32Array(size);
   let charNorm = 0;
   let wordNorm = 0;
   for (let j = 0; j < size; j++) {
     const i = indices[j] as number;
-    const tf = counts[i] as number;
-    const v = (tf < SUBLINEAR_TF.length ? (SUBLINEAR_TF[tf] as number) : 1 + Math.log(tf)) * (vocab.idf[i] as number);
+    const v = sublinearTf(counts[i] as number) * (vocab.idf[i] as number);
     counts[i] = 0;
     values[j] = v;
     if (i < vocab.firstWordFeature) charNorm += v * v;

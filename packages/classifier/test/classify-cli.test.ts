@@ -48,3 +48,29 @@ t.test('pnpm classify answers every line in order, with an error line for bad in
   t.ok((out[4]?.confidence as number) < 0.5, 'empty text gets low confidence');
   t.match(out[5], { error: /text/ });
 });
+
+t.test('pnpm classify keeps the order across batches, with bad lines among good ones', async (t) => {
+  // 700 lines: more than two of the batches it classifies together, an error line every 97th.
+  const expected: string[] = [];
+  const lines: string[] = [];
+  for (let i = 0; i < 700; i++) {
+    if (i % 97 === 50) {
+      lines.push('{"text": 42}');
+      expected.push('error');
+    } else {
+      const fixture = fixtures.byCategory[i % fixtures.byCategory.length] as { label: string; text: string };
+      lines.push(JSON.stringify({ text: fixture.text }));
+      expected.push(fixture.label);
+    }
+  }
+  const { code, stdout, stderr } = await runClassify(`${lines.join('\n')}\n`);
+  t.equal(code, 0, stderr);
+  const out = stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { category?: string; error?: string });
+  t.same(
+    out.map((o, i) => o.category ?? (o.error === `line ${i + 1}: no "text" string` ? 'error' : o.error)),
+    expected,
+  );
+});

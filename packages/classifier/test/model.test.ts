@@ -59,3 +59,21 @@ t.test('a separate title counts as the first line of the text', async (t) => {
   t.same(model.classify(body.join('\n'), title), model.classify(`${title}\n${body.join('\n')}`));
   t.same(model.classify(`${title}\n${body.join('\n')}`, title), model.classify(`${title}\n${body.join('\n')}`));
 });
+
+t.test('classifying many at once gives what classifying each alone gives, in order', async (t) => {
+  const tickets: { text: string; title?: string }[] = [...fixtures.byCategory.map(({ text }) => ({ text })), { text: '' }, { text: '一二三', title: '小区噪音' }, ...fixtures.rawAndTokens.map(({ tokens }) => ({ text: tokens }))];
+  t.same(
+    model.classifyMany(tickets),
+    tickets.map(({ text, title }) => model.classify(text, title)),
+  );
+  t.same(model.classifyMany([]), []);
+});
+
+t.test('a term repeated past what the model counts leaves the next classification unchanged', async (t) => {
+  const text = fixtures.byCategory[0]?.text ?? '';
+  const before = model.classify(text);
+  const flood = model.classify('噪音'.repeat(70_000));
+  t.equal(flood.ranked.length, 7);
+  t.ok(Math.abs(flood.ranked.reduce((a, r) => a + r.probability, 0) - 1) < 1e-9);
+  t.same(model.classify(text), before);
+});
