@@ -1,11 +1,11 @@
 /**
  * pnpm bench:classify [--messages <file.jsonl>] [--seconds <n>] [--rate <n>]
  *
- * Classifications per second on one core over real messages (title + body), the model's load
- * time and the process's resident memory once it is loaded; then the latency of
- * POST /v1/classify (an agent's live suggestion) from the classifier service running as a
- * child process, at an even --rate of requests per second (default 100). Prints figures;
- * never fails on them.
+ * Classifications per second on one core over real messages (title + body), one at a time and
+ * in batches, the model's load time and the process's resident memory once it is loaded; and
+ * the latency of POST /v1/classify (an agent's live suggestion) from the classifier service
+ * running as a child process, at an even --rate of requests per second (default 100). Prints
+ * figures; never fails on them.
  */
 import { readFileSync } from 'node:fs';
 import { loadModel } from '@hotline/classifier';
@@ -23,6 +23,50 @@ const messages = readFileSync(file, 'utf8')
   .filter((l) => l.trim())
   .map((l) => JSON.parse(l) as { title?: string; body?: string })
   .map((m) => ({ title: m.title ?? '', body: m.body ?? '' }));
+/**
+ * POST /v1/classify over HTTP, from the service as it runs, measured before this process loads
+ * the model so that the load generator carries none of it. The same load on a path the service
+ * does not have (404) shows what the generator, HTTP and the machine add on their own.
+ */
+async function liveSuggestionLatency(rate: number): Promise<string[]> {
+  assertLocal(ADMIN_DATABASE_URL, 'PostgreSQL');
+  assertLocal(NATS_URL, 'NATS');
+  const suffix = benchSuffix();
+  const database = await createBenchDatabase(ADMIN_DATABASE_URL, `hotline_bench_${suffix}`);
+  const bus = await createBenchBus(NATS_URL, `bench_${suffix}`);
+  const port = 3192;
+  const service = await startService('classifier', {
+    repoRoot,
+    port,
+    nodeFlags: [],
+    env: { DATABASE_URL: database.url, NATS_URL, NATS_PREFIX: `bench_${suffix}`, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0' },
+    log: (line) => process.stderr.write(`[classifier] ${line}\n`),
+  });
+  try {
+    let next = 0;
+    const body = () => {
+      const m = messages[next++ % messages.length] as { title: string; body: string };
+      return JSON.stringify({ text: m.body.slice(0, 10_000), title: m.title.slice(0, 200) });
+    };
+    const request = { url: `http://127.0.0.1:${port}`, path: '/v1/classify', headers: { 'content-type': 'application/json', authorization: 'Bearer dev-agent' }, body, connections: 16 };
+    await runPaced({ ...request, rate, seconds: 3 });
+    const result = await runPaced({ ...request, rate, seconds: 15 });
+    const floor = await runPaced({ ...request, path: '/v1/no-such-route', rate, seconds: 10 });
+    const d = distribution(result.latencies);
+    const f = distribution(floor.latencies);
+    return [
+      `POST /v1/classify at ${rate} requests/s for 15 s (open loop, from when each was due): p50 ${d.p50.toFixed(1)} ms, p99 ${d.p99.toFixed(1)} ms, max ${d.max.toFixed(1)} ms; ${result.statuses.get(200) ?? 0} of ${result.sent} answered 200`,
+      `the same load on a path it does not have (404: generator, HTTP and machine alone) for 10 s: p50 ${f.p50.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms`,
+    ];
+  } finally {
+    await service.stop();
+    await bus.drop();
+    await database.drop();
+  }
+}
+
+const latencyLines = await liveSuggestionLatency(Number(args.rate ?? 100));
+
 const rssBefore = process.memoryUsage().rss;
 
 const loadStarted = performance.now();
@@ -59,37 +103,4 @@ for (const batch of [1, 256]) {
   console.log(`classifications per second, one core, ${how}: ${Math.round(perSecond)} (${count} in ${elapsed.toFixed(1)} s, ${(1e6 / perSecond).toFixed(0)} µs each)`);
 }
 
-// POST /v1/classify over HTTP, from the service as it runs.
-assertLocal(ADMIN_DATABASE_URL, 'PostgreSQL');
-assertLocal(NATS_URL, 'NATS');
-const rate = Number(args.rate ?? 100);
-const suffix = benchSuffix();
-const database = await createBenchDatabase(ADMIN_DATABASE_URL, `hotline_bench_${suffix}`);
-const bus = await createBenchBus(NATS_URL, `bench_${suffix}`);
-const port = 3192;
-const service = await startService('classifier', {
-  repoRoot,
-  port,
-  nodeFlags: [],
-  env: { DATABASE_URL: database.url, NATS_URL, NATS_PREFIX: `bench_${suffix}`, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0' },
-  log: (line) => process.stderr.write(`[classifier] ${line}\n`),
-});
-try {
-  let next = 0;
-  const body = () => {
-    const m = messages[next++ % messages.length] as { title: string; body: string };
-    return JSON.stringify({ text: m.body.slice(0, 10_000), title: m.title.slice(0, 200) });
-  };
-  const request = { url: `http://127.0.0.1:${port}`, path: '/v1/classify', headers: { 'content-type': 'application/json', authorization: 'Bearer dev-agent' }, body, connections: 16 };
-  await runPaced({ ...request, rate, seconds: 3 });
-  const result = await runPaced({ ...request, rate, seconds: 15 });
-  const d = distribution(result.latencies);
-  const ok = result.statuses.get(200) ?? 0;
-  console.log(
-    `POST /v1/classify at ${rate} requests/s for 15 s (open loop, from when each was due): p50 ${d.p50.toFixed(1)} ms, p99 ${d.p99.toFixed(1)} ms, max ${d.max.toFixed(1)} ms; ${ok} of ${result.sent} answered 200`,
-  );
-} finally {
-  await service.stop();
-  await bus.drop();
-  await database.drop();
-}
+for (const line of latencyLines) console.log(line);
