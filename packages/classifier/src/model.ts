@@ -93,7 +93,7 @@ export class Model {
   /**
    * Classifies tickets in the order given, segmenting them all before scoring any: jieba's
    * dictionary and the model's tables then stop evicting each other from the CPU's caches between
-   * messages, which makes a batch of a few hundred about 15 % faster than one at a time.
+   * messages, which makes a batch of a few hundred 8–24 % faster than one at a time (measured).
    */
   classifyMany(tickets: readonly ClassifierInput[]): Classification[] {
     return tickets.map((ticket) => this.contentWords(ticket)).map((words) => this.rank(this.scores(words)));
