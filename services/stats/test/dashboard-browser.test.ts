@@ -1,11 +1,19 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 import t from 'tap';
 import { generateMarch } from './fixtures';
 import { bj, buildTestStats, generateTicket } from './helper';
 
 const screenshots = join(import.meta.dirname, '..', '..', '..', '.data', 'screenshots');
+
+/** Waits until the dashboard has loaded or failed; says which, with the start of the status line it shows. */
+async function settled(page: Page): Promise<string> {
+  await page.waitForSelector('body[data-state="loaded"], body[data-state="error"]');
+  const state = await page.getAttribute('body', 'data-state');
+  const status = (await page.textContent('#status')) ?? '';
+  return `${state}: ${state === 'loaded' ? status.slice(0, 3) : status}`;
+}
 
 t.test('the dashboard loads with data, and the department filter changes the figures', async (t) => {
   const { app, database } = await buildTestStats(t, { now: () => new Date('2026-04-15T10:00:00+08:00') });
@@ -39,7 +47,7 @@ t.test('the dashboard loads with data, and the department filter changes the fig
   page.on('pageerror', (e) => errors.push(e.message));
 
   await page.goto(`${address}/dashboard?key=dev-manager&from=2026-03-01&to=2026-03-31`);
-  await page.waitForSelector('body[data-state="loaded"]');
+  t.equal(await settled(page), 'loaded: 已更新');
   t.equal(await page.title(), '12345热线 统计看板');
   t.equal(await page.textContent('#received'), '11');
   t.equal(await page.textContent('#rate-accept'), '85.71%');
@@ -61,12 +69,28 @@ t.test('the dashboard loads with data, and the department filter changes the fig
   await page.screenshot({ path: join(screenshots, 'stats-dashboard.png'), fullPage: true });
 
   await page.selectOption('#department', 'housing');
-  await page.waitForSelector('body[data-state="loaded"]');
+  t.equal(await settled(page), 'loaded: 已更新');
   await page.waitForFunction("document.querySelector('#rate-accept').textContent === '80.00%'");
   t.equal(await page.textContent('#rate-accept-parts'), '分子/分母 4 / 5', 'housing alone');
   t.equal(await page.textContent('#rate-satisfaction'), '75.00%');
   t.equal(await page.textContent('#received'), '4');
   await page.screenshot({ path: join(screenshots, 'stats-dashboard-housing.png'), fullPage: true });
+
+  // A busy service: the first overview request is answered 503 with Retry-After, as under pressure.
+  let refused = 0;
+  await page.route('**/v1/stats/overview?*', async (route) => {
+    if (refused++ > 0) return route.continue();
+    return route.fulfill({
+      status: 503,
+      headers: { 'content-type': 'application/json', 'retry-after': '1' },
+      body: JSON.stringify({ error: { code: 'unavailable', message: 'the service is overloaded; retry in 1 s' } }),
+    });
+  });
+  await page.selectOption('#department', '');
+  t.equal(await settled(page), 'loaded: 已更新', 'a 503 is retried after its Retry-After');
+  t.equal(refused, 2, 'refused once, then asked again');
+  t.equal(await page.textContent('#received'), '11');
+  await page.unroute('**/v1/stats/overview?*');
 
   await page.goto(`${address}/dashboard?key=wrong&from=2026-03-01&to=2026-03-31`);
   await page.waitForSelector('body[data-state="error"]');

@@ -53,11 +53,22 @@
     return q.toString();
   }
 
+  // A busy service answers 503 (or 429 past a key's rate) with Retry-After: the page waits as told,
+  // at most 5 s, and asks again, up to 3 times, before it shows the failure.
+  const ATTEMPTS = 4;
+
   async function call(path, extra = {}, byDepartment = true) {
-    const res = await fetch(`/v1/stats/${path}?${query(extra, byDepartment)}`, { headers: { authorization: `Bearer ${$('key').value}` } });
-    const body = res.headers.get('content-type')?.includes('json') ? await res.json() : await res.blob();
-    if (!res.ok) throw new Error(body.error ? body.error.message : `HTTP ${res.status}`);
-    return body;
+    for (let attempt = 1; ; attempt++) {
+      const res = await fetch(`/v1/stats/${path}?${query(extra, byDepartment)}`, { headers: { authorization: `Bearer ${$('key').value}` } });
+      if ((res.status === 503 || res.status === 429) && attempt < ATTEMPTS) {
+        const seconds = Math.min(Number(res.headers.get('retry-after')) || 1, 5);
+        await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+        continue;
+      }
+      const body = res.headers.get('content-type')?.includes('json') ? await res.json() : await res.blob();
+      if (!res.ok) throw new Error(body.error ? body.error.message : `HTTP ${res.status}`);
+      return body;
+    }
   }
 
   let departmentsLoaded = false;
