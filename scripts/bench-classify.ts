@@ -23,6 +23,7 @@ const messages = readFileSync(file, 'utf8')
   .filter((l) => l.trim())
   .map((l) => JSON.parse(l) as { title?: string; body?: string })
   .map((m) => ({ title: m.title ?? '', body: m.body ?? '' }));
+
 /**
  * POST /v1/classify over HTTP, from the service as it runs, measured before this process loads
  * the model so that the load generator carries none of it. The same load on a path the service

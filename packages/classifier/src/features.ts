@@ -282,7 +282,12 @@ function scratchFor(features: number) {
 const SUBLINEAR_TF = Float64Array.from({ length: 64 }, (_, tf) => 1 + Math.log(tf));
 
 /** Calls `emit` with the feature of every vocabulary term in content words: character n-grams, then word n-grams. */
-export function forEachFeature(words: readonly string[], spec: FeatureSpec, vocab: Vocabulary, emit: (feature: number) => void): void {
+export function forEachFeature(
+  words: readonly string[],
+  spec: FeatureSpec,
+  vocab: Pick<Vocabulary, 'charIndex' | 'wordIndex'>,
+  emit: (feature: number) => void,
+): void {
   vocab.charIndex.forEachFeature(words.join(''), spec.charNgrams, emit);
   vocab.wordIndex.forEachFeature(words, spec.wordNgrams, emit);
 }

@@ -33,7 +33,8 @@ export class Model {
   readonly trainedOn: ModelArtifact['trainedOn'];
   private readonly stopWords: ReadonlySet<string>;
   private readonly spec: FeatureSpec;
-  private readonly vocabulary: Vocabulary;
+  /** The n-gram indexes; word features are numbered from firstWordFeature on. */
+  private readonly vocabulary: Pick<Vocabulary, 'charIndex' | 'wordIndex' | 'firstWordFeature'>;
   /**
    * One record per feature, `stride` bytes: its IDF (float32), its weight for each class (int8,
    * scaled per class after summing) and, last, its count in the message being scored (uint16,
@@ -66,9 +67,7 @@ export class Model {
     const features = charTerms.length + wordTerms.length;
     const idfBytes = decodeBase64(artifact.idf);
     const idfView = new DataView(idfBytes.buffer, idfBytes.byteOffset, idfBytes.byteLength);
-    const idf = new Float32Array(features);
-    for (let i = 0; i < idf.length; i++) idf[i] = idfView.getUint16(i * 2, true) / IDF_SCALE;
-    this.vocabulary = { charIndex, wordIndex, idf, firstWordFeature: charTerms.length };
+    this.vocabulary = { charIndex, wordIndex, firstWordFeature: charTerms.length };
     const K = this.labels.length;
     const weights = new Int8Array(decodeBase64(artifact.weights).buffer);
     if (weights.length !== features * K) throw new Error('model weights do not match its vocabulary');
@@ -78,7 +77,7 @@ export class Model {
     this.weights = new Int8Array(table);
     this.counts = new Uint16Array(table);
     for (let i = 0; i < features; i++) {
-      this.idfs[(i * this.stride) / 4] = idf[i] as number;
+      this.idfs[(i * this.stride) / 4] = idfView.getUint16(i * 2, true) / IDF_SCALE;
       this.weights.set(weights.subarray(i * K, (i + 1) * K), i * this.stride + 4);
     }
     this.weightScale = Float64Array.from(artifact.weightScale);
@@ -135,9 +134,11 @@ export class Model {
       const c = i * perRecord + countAt;
       const v = Math.fround(sublinearTf(counts[c] as number) * (idfs[(i * stride) / 4] as number));
       counts[c] = 0;
-      const dot = i < firstWordFeature ? charDot : wordDot;
-      if (i < firstWordFeature) charNorm += v * v;
-      else wordNorm += v * v;
+      let dot = wordDot;
+      if (i < firstWordFeature) {
+        dot = charDot;
+        charNorm += v * v;
+      } else wordNorm += v * v;
       const w = i * stride + 4;
       for (let k = 0; k < K; k++) dot[k] = (dot[k] as number) + v * (weights[w + k] as number);
     }
