@@ -146,6 +146,7 @@ console.log(`model load (incl. jieba dictionary): ${loadMs.toFixed(0)} ms`);
 console.log(`resident memory after load: ${mb(rssAfterLoad)} (before load ${mb(rssBefore)})`);
 for (const w of ways) {
   const sorted = [...w.rates].sort((a, b) => a - b);
+  // Nearest rank: of an even number of windows, the lower of the two middle ones.
   const median = percentile(sorted, 50);
   const how = w.size === 1 ? 'one at a time (the service)' : `in batches of ${w.size} (pnpm classify)`;
   console.log(
