@@ -1,6 +1,6 @@
-import { actionIdempotencyKeys, ticketEvents, type TicketRow } from '@hotline/db';
+import { actionIdempotencyKeys, appendTicketEvents, newTicketEvent, ticketEvents, tickets, type TicketRow, type Tx } from '@hotline/db';
 import { seedTicket } from '@hotline/testkit';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import t from 'tap';
 import { admin, buildTestDepartments, keyOf, manager, snapshot } from './helper';
@@ -225,6 +225,69 @@ t.test('concurrent duplicates write one event; the others get the replay, never 
     t.equal(answers.filter((a) => a.headers['idempotent-replayed'] === 'true').length, 5, `${c.name}: five replays`);
     t.equal(await countEvents(c, ticket.id), 1, `${c.name}: one ${c.event} event`);
   }
+});
+
+/** Backends of the test's database waiting for a lock (a row, or a twin's uncommitted key). */
+async function lockWaiters(): Promise<number> {
+  const [row] = await database.db.execute<{ n: number }>(
+    sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+  );
+  return row?.n ?? 0;
+}
+
+async function untilLockWaiters(n: number, what: string): Promise<void> {
+  for (let waited = 0; (await lockWaiters()) < n; waited += 20) {
+    if (waited > 10_000) throw new Error(what);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/**
+ * A clerk's 签收 and its retry, made to overlap every time: the test holds the ticket, so the
+ * first request claims its key and then waits for the ticket inside its transaction; the retry,
+ * sent then, finds the key claimed and waits for that transaction. `meanwhile` runs on the held
+ * ticket before it is let go.
+ */
+async function overlappingTwins(ticket: TicketRow, key: string, meanwhile: (tx: Tx, held: TicketRow) => Promise<void>) {
+  const request = post(ticket.id, 'accept', { ...housing, 'idempotency-key': key });
+  const { first, twin } = await database.db.transaction(async (tx) => {
+    const [held] = await tx.select().from(tickets).where(eq(tickets.id, ticket.id)).for('update');
+    const first = app.inject(request);
+    await untilLockWaiters(1, 'the first request never waited for the ticket');
+    const twin = app.inject(request);
+    await untilLockWaiters(2, 'the retry never waited for the claimed key');
+    await meanwhile(tx, held as TicketRow);
+    return { first, twin };
+  });
+  return { first: await first, twin: await twin };
+}
+
+t.test('a retry sent while the first request is still writing waits for it and replays its answer', async (t) => {
+  const ticket = await seedTicket(database, names, { status: 'dispatched', department: 'housing' });
+  const { first, twin } = await overlappingTwins(ticket, 'qianshou-overlap', async () => {});
+  t.equal(first.statusCode, 200, first.body);
+  t.notOk(first.headers['idempotent-replayed'], 'the first request did the 签收');
+  t.equal(twin.statusCode, 200, `the retry is answered, not a 409 or a 500: ${twin.body}`);
+  t.equal(twin.headers['idempotent-replayed'], 'true', 'the retry says it is a replay');
+  t.equal(twin.body, first.body, 'with the first answer');
+  t.equal((await eventsOf(ticket.id, 'accepted')).length, 1, 'one accepted event');
+  t.equal((await storedKeys('qianshou-overlap')).length, 1, 'one key, holding the answer');
+});
+
+t.test('a retry that waited on a first request that was refused is judged again, and no key is kept', async (t) => {
+  const ticket = await seedTicket(database, names, { status: 'dispatched', department: 'housing' });
+  const { first, twin } = await overlappingTwins(ticket, 'qianshou-refused', async (tx, held) => {
+    // Another clerk of the department signs for the ticket first.
+    const accepted = newTicketEvent(ticket.id, 'accepted', { department: 'housing', acceptDeadline: null }, { actor: { role: 'department', id: 'housing' }, requestId: null });
+    await appendTicketEvents(tx, names, { id: held.id, status: 'dispatched', version: held.version }, [accepted]);
+  });
+  t.equal(first.statusCode, 409, first.body);
+  t.equal(first.json().error.code, 'illegal_transition');
+  t.equal(twin.statusCode, 409, `the retry is judged on the ticket as it is, not replayed and not a 500: ${twin.body}`);
+  t.equal(twin.json().error.code, 'illegal_transition');
+  t.notOk(twin.headers['idempotent-replayed']);
+  t.equal((await eventsOf(ticket.id, 'accepted')).length, 1, "only the other clerk's 签收");
+  t.same(await storedKeys('qianshou-refused'), [], 'no key is kept for a refused action');
 });
 
 t.test("another API key's key is its own: it never replays someone else's answer", async (t) => {
