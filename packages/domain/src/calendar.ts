@@ -83,6 +83,15 @@ export function toBeijingIso(date: Date): string {
  * Working days and office hours in Beijing time, whatever the server's zone. Years without
  * data fall back to plain weekends; check coversYear() to warn about it.
  */
+/**
+ * Days off that the law puts on fixed dates (《全国年节及纪念日放假办法》, as in force from
+ * 2025): 元旦 1 January, 劳动节 1–2 May, 国庆节 1–3 October, as month × 100 + day. In a year
+ * without the State Council's notice they are still days off; the holidays that follow the
+ * lunar calendar (春节, 端午, 中秋) or a solar term (清明), and the year's 调休, are known
+ * only from the notice.
+ */
+const STATUTORY_FIXED_DAYS_OFF: ReadonlySet<number> = new Set([101, 501, 502, 1001, 1002, 1003]);
+
 export class WorkingCalendar {
   private readonly years = new Set<number>();
   private readonly daysOff = new Set<number>();
@@ -123,7 +132,10 @@ export class WorkingCalendar {
     this.periods = periods;
   }
 
-  /** Whether official data is loaded for the year; outside it only weekends are off. */
+  /**
+   * Whether official data is loaded for the year; outside it weekends and the statutory days
+   * off that fall on fixed dates (STATUTORY_FIXED_DAYS_OFF) are off, nothing else.
+   */
   coversYear(year: number): boolean {
     return this.years.has(year);
   }
@@ -201,8 +213,11 @@ export class WorkingCalendar {
   private isWorkingDayIndex(day: number): boolean {
     if (this.daysOff.has(day)) return false;
     if (this.makeUpDays.has(day)) return true;
-    const weekday = new Date(day * DAY_MS).getUTCDay();
-    return weekday !== 0 && weekday !== 6;
+    // The day index counts Beijing days, so the UTC fields of its midnight are its Beijing date.
+    const date = new Date(day * DAY_MS);
+    const weekday = date.getUTCDay();
+    if (weekday === 0 || weekday === 6) return false;
+    return this.years.has(date.getUTCFullYear()) || !STATUTORY_FIXED_DAYS_OFF.has(date.getUTCMonth() * 100 + date.getUTCDate() + 100);
   }
 
   /** The first working day at or after `day`. */
@@ -226,8 +241,8 @@ export const CALENDAR_CHECK_DAYS = 60;
 
 /**
  * The Beijing years from `from` to `days` later that the calendar has no official data for:
- * there, holidays count as working days and 调休 Saturdays as days off, so deadlines are
- * wrong. The State Council publishes each year's notice in the autumn before; add it as
+ * there, of the holidays only 元旦, 劳动节 and 国庆节's fixed dates are off, the rest count as
+ * working days and 调休 Saturdays as days off, so deadlines near them are wrong. The State Council publishes each year's notice in the autumn before; add it as
  * packages/domain/data/calendar/cn-<year>.json.
  */
 export function yearsWithoutData(calendar: WorkingCalendar, from: Date, days: number): number[] {

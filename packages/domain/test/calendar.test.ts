@@ -39,14 +39,24 @@ t.test('the years ahead without holiday data are named, by Beijing year', async 
   t.same(yearsWithoutData(calendar, bj('2024-12-01 10:00'), 60), [2024], 'before the data too');
 });
 
-t.test('years without data fall back to plain weekends', async (t) => {
+t.test('years without data fall back to weekends and the statutory days off on fixed dates', async (t) => {
   t.ok(calendar.coversYear(2025));
   t.ok(calendar.coversYear(2026));
   t.notOk(calendar.coversYear(2027));
   t.same(calendar.coveredYears, [2025, 2026]);
-  t.equal(calendar.isWorkingDay(bj('2027-10-01 10:00')), true, 'a Friday, no holiday data yet');
-  t.equal(calendar.isWorkingDay(bj('2027-10-02 10:00')), false, 'a Saturday');
-  t.equal(iso(calendar.addWorkingDays(bj('2026-12-31 10:00'), 2)), '2027-01-04T17:30:00.000+08:00', 'Fri Jan 1 and Mon Jan 4');
+  const cases: Array<[string, boolean, string]> = [
+    ['2027-01-01 10:00', false, '元旦, a Friday'],
+    ['2027-10-01 10:00', false, '国庆节, a Friday'],
+    ['2027-10-02 10:00', false, 'a Saturday'],
+    ['2027-10-04 10:00', true, 'the Monday after: how the notice extends National Day is not known'],
+    ['2027-05-03 10:00', true, 'a Monday: 劳动节 falls on the weekend and the notice is not known'],
+    ['2027-03-10 10:00', true, 'an ordinary Wednesday'],
+    ['2024-10-01 10:00', false, 'before the data too'],
+    ['2024-10-04 10:00', true, 'but not the days the 2024 notice added'],
+  ];
+  for (const [when, working, why] of cases) t.equal(calendar.isWorkingDay(bj(when)), working, `${when}: ${why}`);
+  t.equal(iso(calendar.addWorkingDays(bj('2026-12-31 10:00'), 2)), '2027-01-05T17:30:00.000+08:00', 'over 元旦 (Fri) and the weekend: Mon Jan 4 and Tue Jan 5');
+  t.equal(iso(calendar.addWorkingHours(bj('2026-12-31 17:00'), 2)), '2027-01-04T10:00:00.000+08:00', 'a 签收 deadline runs over 元旦 to Monday');
 });
 
 t.test('addWorkingDays: end of office hours of the Nth working day after', async (t) => {
