@@ -56,8 +56,10 @@ function flush(): void {
   }
 }
 
-lines.on('line', (line) => {
+lines.on('line', (text) => {
   lineNumber++;
+  // Files saved as "UTF-8 with BOM" (Notepad, Excel) start with U+FEFF, which JSON.parse refuses.
+  const line = lineNumber === 1 && text.startsWith('\uFEFF') ? text.slice(1) : text;
   if (!line.trim()) return;
   pending.push(parseLine(line, lineNumber));
   if (pending.length >= 256) flush();

@@ -74,3 +74,18 @@ t.test('pnpm classify keeps the order across batches, with bad lines among good 
     expected,
   );
 });
+
+t.test('pnpm classify reads a file saved on Windows: a byte order mark first, CRLF line ends', async (t) => {
+  const texts = fixtures.byCategory.slice(0, 3);
+  const { code, stdout, stderr } = await runClassify(`\uFEFF${texts.map((f) => JSON.stringify({ text: f.text })).join('\r\n')}\r\n`);
+  t.equal(code, 0, stderr);
+  const out = stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { category?: string; error?: string });
+  t.same(
+    out.map((o) => o.category ?? o.error),
+    texts.map((f) => f.label),
+    'every line classified, the first one too',
+  );
+});
