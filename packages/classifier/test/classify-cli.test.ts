@@ -21,6 +21,14 @@ function runClassify(input: string): Promise<{ code: number | null; stdout: stri
   });
 }
 
+/** The JSON lines pnpm classify wrote. */
+function outputLines<T = Record<string, unknown>>(stdout: string): T[] {
+  return stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as T);
+}
+
 t.test('pnpm classify answers every line in order, with an error line for bad input', async (t) => {
   const [housing, education] = [fixtures.byCategory.find((f) => f.label === '城乡建设'), fixtures.byCategory.find((f) => f.label === '教育文体')];
   const [title, ...body] = (education?.text ?? '').split('\n');
@@ -35,10 +43,7 @@ t.test('pnpm classify answers every line in order, with an error line for bad in
   ];
   const { code, stdout, stderr } = await runClassify(`${lines.join('\n')}\n`);
   t.equal(code, 0, stderr);
-  const out = stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const out = outputLines(stdout);
   t.equal(out.length, 6, 'one line per non-blank input line');
   t.match(out[0], { category: '城乡建设', department: 'housing', confidence: Number, alternatives: [{ category: String, probability: Number }, { category: String, probability: Number }] });
   t.same(Object.keys(out[0] ?? {}), ['category', 'department', 'confidence', 'alternatives']);
@@ -65,10 +70,7 @@ t.test('pnpm classify keeps the order across batches, with bad lines among good 
   }
   const { code, stdout, stderr } = await runClassify(`${lines.join('\n')}\n`);
   t.equal(code, 0, stderr);
-  const out = stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { category?: string; error?: string });
+  const out = outputLines<{ category?: string; error?: string }>(stdout);
   t.same(
     out.map((o, i) => o.category ?? (o.error === `line ${i + 1}: no "text" string` ? 'error' : o.error)),
     expected,
@@ -79,10 +81,7 @@ t.test('pnpm classify reads a file saved on Windows: a byte order mark first, CR
   const texts = fixtures.byCategory.slice(0, 3);
   const { code, stdout, stderr } = await runClassify(`\uFEFF${texts.map((f) => JSON.stringify({ text: f.text })).join('\r\n')}\r\n`);
   t.equal(code, 0, stderr);
-  const out = stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { category?: string; error?: string });
+  const out = outputLines<{ category?: string; error?: string }>(stdout);
   t.same(
     out.map((o) => o.category ?? o.error),
     texts.map((f) => f.label),
