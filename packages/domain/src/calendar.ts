@@ -80,18 +80,20 @@ export function toBeijingIso(date: Date): string {
 }
 
 /**
- * Working days and office hours in Beijing time, whatever the server's zone. Years without
- * data fall back to plain weekends; check coversYear() to warn about it.
- */
-/**
- * Days off that the law puts on fixed dates (《全国年节及纪念日放假办法》, as in force from
- * 2025): 元旦 1 January, 劳动节 1–2 May, 国庆节 1–3 October, as month × 100 + day. In a year
- * without the State Council's notice they are still days off; the holidays that follow the
- * lunar calendar (春节, 端午, 中秋) or a solar term (清明), and the year's 调休, are known
- * only from the notice.
+ * Days off that the law puts on fixed dates (《全国年节及纪念日放假办法》 as in force from
+ * 2025, when 劳动节 became two days): 元旦 1 January, 劳动节 1–2 May, 国庆节 1–3 October, as
+ * (month + 1) × 100 + day of a JavaScript date. In a year from 2025 on without the State
+ * Council's notice they are still days off; the holidays that follow the lunar calendar (春节,
+ * 端午, 中秋) or a solar term (清明), and the year's 调休, are known only from the notice.
  */
 const STATUTORY_FIXED_DAYS_OFF: ReadonlySet<number> = new Set([101, 501, 502, 1001, 1002, 1003]);
+const STATUTORY_FIXED_DAYS_FROM_YEAR = 2025;
 
+/**
+ * Working days and office hours in Beijing time, whatever the server's zone. Years without
+ * data fall back to weekends and, from 2025, the statutory days off on fixed dates; check
+ * coversYear() to warn about it.
+ */
 export class WorkingCalendar {
   private readonly years = new Set<number>();
   private readonly daysOff = new Set<number>();
@@ -133,8 +135,8 @@ export class WorkingCalendar {
   }
 
   /**
-   * Whether official data is loaded for the year; outside it weekends and the statutory days
-   * off that fall on fixed dates (STATUTORY_FIXED_DAYS_OFF) are off, nothing else.
+   * Whether official data is loaded for the year; outside it weekends and, from 2025, the
+   * statutory days off on fixed dates (STATUTORY_FIXED_DAYS_OFF) are off, nothing else.
    */
   coversYear(year: number): boolean {
     return this.years.has(year);
@@ -217,7 +219,9 @@ export class WorkingCalendar {
     const date = new Date(day * DAY_MS);
     const weekday = date.getUTCDay();
     if (weekday === 0 || weekday === 6) return false;
-    return this.years.has(date.getUTCFullYear()) || !STATUTORY_FIXED_DAYS_OFF.has(date.getUTCMonth() * 100 + date.getUTCDate() + 100);
+    const year = date.getUTCFullYear();
+    if (this.years.has(year) || year < STATUTORY_FIXED_DAYS_FROM_YEAR) return true;
+    return !STATUTORY_FIXED_DAYS_OFF.has((date.getUTCMonth() + 1) * 100 + date.getUTCDate());
   }
 
   /** The first working day at or after `day`. */

@@ -51,8 +51,8 @@ t.test('years without data fall back to weekends and the statutory days off on f
     ['2027-10-04 10:00', true, 'the Monday after: how the notice extends National Day is not known'],
     ['2027-05-03 10:00', true, 'a Monday: 劳动节 falls on the weekend and the notice is not known'],
     ['2027-03-10 10:00', true, 'an ordinary Wednesday'],
-    ['2024-10-01 10:00', false, 'before the data too'],
-    ['2024-10-04 10:00', true, 'but not the days the 2024 notice added'],
+    ['2028-05-02 10:00', false, '劳动节 is two days by the law in force from 2025'],
+    ['2024-10-01 10:00', true, 'before 2025 the law differed (劳动节 one day): weekends only'],
   ];
   for (const [when, working, why] of cases) t.equal(calendar.isWorkingDay(bj(when)), working, `${when}: ${why}`);
   t.equal(iso(calendar.addWorkingDays(bj('2026-12-31 10:00'), 2)), '2027-01-05T17:30:00.000+08:00', 'over 元旦 (Fri) and the weekend: Mon Jan 4 and Tue Jan 5');
