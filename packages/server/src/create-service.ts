@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import { loggerOptions } from './logger';
 import { authPlugin } from './plugins/auth';
 import { errorsPlugin } from './plugins/errors';
-import { nulCharactersPlugin } from './plugins/nul-characters';
+import { storableTextPlugin } from './plugins/storable-text';
 import { healthPlugin } from './plugins/health';
 import { limitsPlugin } from './plugins/limits';
 import { resourcesPlugin } from './plugins/resources';
@@ -69,7 +69,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(errorsPlugin);
-  await app.register(nulCharactersPlugin);
+  await app.register(storableTextPlugin);
   await app.register(limitsPlugin, { ratePerMinute: config.RATE_LIMIT_PER_MINUTE, maxEventLoopDelayMs: config.MAX_EVENT_LOOP_DELAY_MS });
   await app.register(resourcesPlugin, {
     databaseUrl: config.DATABASE_URL,

@@ -292,9 +292,11 @@ export class TicketRepository {
   }
 }
 
+/** The content's first line, cut after 40 characters (code points: an emoji or a rare 汉字 such as 𠮷 is never cut in half). */
 function summaryTitle(content: string): string {
   const firstLine = content.split(/\r?\n/, 1)[0] ?? content;
-  return firstLine.length > 40 ? `${firstLine.slice(0, 40)}…` : firstLine;
+  const characters = Array.from(firstLine);
+  return characters.length > 40 ? `${characters.slice(0, 40).join('')}…` : firstLine;
 }
 
 /** A date alone means that Beijing day; a time is taken as given. */

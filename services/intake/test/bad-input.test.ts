@@ -142,6 +142,13 @@ t.test('bad input is a 4xx JSON error naming the problem, and stores nothing', a
       request: { method: 'POST', url: '/v1/tickets', headers: agent, payload: { ...sampleTicket, caller: { name: '王\u0000' } } },
     },
     {
+      name: 'half of a character (an unpaired surrogate) in the content: jsonb refuses it',
+      status: 400,
+      code: 'validation_failed',
+      mentions: /content .*half of a character/,
+      request: { method: 'POST', url: '/v1/tickets', headers: agent, payload: { ...sampleTicket, content: '路灯不亮了\ud83d' } },
+    },
+    {
       name: 'a NUL character in a filter (found by the fuzz suite: it was a 500)',
       status: 400,
       code: 'validation_failed',

@@ -67,6 +67,19 @@ t.test('a created ticket is stored with its history and its received event arriv
   );
 });
 
+t.test('without a title, the first line is the title, cut after 40 characters and never inside one', async (t) => {
+  const { app } = await buildTestIntake(t);
+  // 39 汉字, then an emoji and a rare 汉字 outside the BMP, each two UTF-16 units: the 40th
+  // character straddles the 40th and 41st units. Cut there, half an emoji was a 500 (jsonb).
+  const firstLine = `${'小区门口的路灯已经坏了一个星期晚上出行很不安全请尽快维修谢谢有关部门的帮助和支持'.slice(0, 39)}😭𠮷还有`;
+  const res = await app.inject({ method: 'POST', url: '/v1/tickets', headers: agent, payload: { ...sampleTicket, title: undefined, content: `${firstLine}\n详情如下。` } });
+  t.equal(res.statusCode, 201, res.body);
+  t.equal(res.json().title, `${firstLine.slice(0, 39)}😭…`, '40 characters, the emoji whole, then an ellipsis');
+  const short = await app.inject({ method: 'POST', url: '/v1/tickets', headers: agent, payload: { ...sampleTicket, title: undefined, content: '路灯坏了😭\n第二行' } });
+  t.equal(short.statusCode, 201, short.body);
+  t.equal(short.json().title, '路灯坏了😭', 'a short first line is the title as it is');
+});
+
 t.test('reading, listing and masking', async (t) => {
   const { app } = await buildTestIntake(t);
   const ids: string[] = [];
