@@ -61,6 +61,26 @@ t.test('the survey link works once: the page, the answer, then a clear "already 
   t.equal(await recordedCount(database.db, ticket.id), 1);
 });
 
+t.test('the longest comment the page takes, in Chinese with line breaks, is recorded whole; NUL in it is refused', async (t) => {
+  const { app, database, names } = await buildTestCallback(t);
+  const ticket = await seedTicket(database, names, { status: 'replied' });
+  await waitForCallback(database.db, ticket.id);
+  const path = await surveyPath(app, ticket.id);
+  // 2,000 characters as the page's maxlength counts them (a line break as one), which the browser
+  // sends with each line break as CRLF: over 18 KB once percent-encoded.
+  const typed = Array.from({ length: 100 }, () => '夜间施工噪音仍然很大，希望继续跟进处理。').join('\n').slice(0, 2000);
+  const comment = typed.replace(/\n/g, '\r\n');
+  const withNul = await app.inject({ method: 'POST', url: path, headers: form, payload: answer({ resolved: 'resolved', satisfaction: 'satisfied', comment: '谢谢\u0000' }) });
+  t.equal(withNul.statusCode, 400, withNul.body);
+  t.match(withNul.body, /comment/, 'the field is named');
+  t.equal(await recordedCount(database.db, ticket.id), 0, 'nothing recorded');
+  const sent = await app.inject({ method: 'POST', url: path, headers: form, payload: answer({ resolved: 'partly', satisfaction: 'basically_satisfied', comment }) });
+  t.equal(sent.statusCode, 200, sent.body.slice(0, 300));
+  t.ok(sent.body.includes('您的评价已提交'));
+  const [recorded] = await database.db.select().from(ticketEvents).where(and(eq(ticketEvents.ticketId, ticket.id), eq(ticketEvents.type, 'callback_recorded')));
+  t.equal((recorded?.data as { comment?: string }).comment, typed, 'recorded whole, line breaks as typed');
+});
+
 t.test('forged, altered and expired links get a clear page and change nothing', async (t) => {
   const clock = new TestClock(new Date());
   const { app, database, names } = await buildTestCallback(t, { clock });

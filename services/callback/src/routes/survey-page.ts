@@ -106,7 +106,8 @@ export function readSurveyForm(form: URLSearchParams): { answer: SurveyAnswer | 
   const problems: string[] = [];
   const resolved = form.get('resolved');
   const satisfaction = form.get('satisfaction');
-  const comment = (form.get('comment') ?? '').trim();
+  // Browsers send a textarea's line breaks as CRLF, but its maxlength counted each as one.
+  const comment = (form.get('comment') ?? '').replace(/\r\n/g, '\n').trim();
   if (!callbackResolutions.includes(resolved as CallbackResolution)) problems.push('请选择问题是否已解决（resolved）');
   if (!satisfactionLevels.includes(satisfaction as Satisfaction)) problems.push('请选择满意程度（satisfaction）');
   if (comment.length > 2000) problems.push('意见或建议不能超过2000字（comment）');

@@ -26,8 +26,10 @@ function html(reply: FastifyReply, status: number, body: string) {
  */
 export async function surveyRoutes(app: Service, opts: SurveyRoutesOptions): Promise<void> {
   const { repo } = opts;
-  // Scoped to this plugin: the form posts urlencoded, the JSON API never does.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_req, body, done) => {
+  // Scoped to this plugin: the form posts urlencoded, the JSON API never does. The limit holds the
+  // longest comment the page takes: 2,000 汉字 are 18 KB percent-encoded (9 bytes each), more
+  // with the line breaks a browser sends as CRLF.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => {
     done(null, new URLSearchParams(body as string));
   });
 
