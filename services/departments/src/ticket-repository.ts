@@ -18,7 +18,7 @@ import {
   encodePageCursor,
 } from '@hotline/db';
 import { canApply, toBeijingIso, type EventType, type ReplyResult, type TicketStatus } from '@hotline/domain';
-import { and, arrayContains, asc, desc, eq, gte, ilike, inArray, isNotNull, lt, not, or, sql, type SQL } from 'drizzle-orm';
+import { and, arrayContains, asc, desc, eq, gte, ilike, inArray, isNotNull, isNull, lt, not, or, sql, type SQL } from 'drizzle-orm';
 import { uuidv7 } from 'uuidv7';
 
 export type ExtensionRow = typeof extensionRequests.$inferSelect;
@@ -58,6 +58,26 @@ function illegalStep(status: string, event: EventType, why: string): HotlineErro
 
 function stamped(ctx: EventContext): EventContext & { at: Date } {
   return { ...ctx, at: ctx.at ?? new Date() };
+}
+
+/**
+ * Closes the ticket's open 督办 cases of `reasons` against `department` once it has done what
+ * they chase (signed for the ticket, replied, or returned it): a manager's list of open cases
+ * must hold the work still waiting, not every deadline ever missed. The case keeps when it was
+ * opened and is counted in its period as before; who settled it is the department's key.
+ */
+async function settleOverdueCases(tx: Tx, ticketId: string, department: string, reasons: readonly ('overdue_accept' | 'overdue_reply')[], ctx: EventContext & { at: Date }) {
+  await tx
+    .update(supervisionCases)
+    .set({ resolvedAt: ctx.at, resolvedBy: ctx.actor.id })
+    .where(
+      and(
+        eq(supervisionCases.ticketId, ticketId),
+        eq(supervisionCases.departmentCode, department),
+        inArray(supervisionCases.reason, [...reasons]),
+        isNull(supervisionCases.resolvedAt),
+      ),
+    );
 }
 
 /** Open tickets whose accept (签收) or reply (办结) deadline has passed. */
@@ -143,6 +163,7 @@ export class DepartmentTicketRepository {
       requireMain(ticket, department, 'accept (签收) the ticket');
       const accepted = newTicketEvent(id, 'accepted', { department, acceptDeadline: ticket.acceptDeadline?.toISOString() ?? null }, ctx);
       await this.append(tx, ticket, [accepted], { acceptedAt: ctx.at });
+      await settleOverdueCases(tx, id, department, ['overdue_accept'], ctx);
     });
   }
 
@@ -161,8 +182,9 @@ export class DepartmentTicketRepository {
         .where(and(eq(ticketEvents.ticketId, id), eq(ticketEvents.type, 'returned'), sql`${ticketEvents.data}->>'department' = ${department}`))
         .orderBy(asc(ticketEvents.seq));
       const returned = newTicketEvent(id, 'returned', { department, reason }, ctx);
-      // A request for more time ends with the department's part in the ticket.
+      // A request for more time, and chasing the department for its deadlines, end with its part in the ticket.
       await this.withdrawPendingExtension(tx, id, ctx.at);
+      await settleOverdueCases(tx, id, department, ['overdue_accept', 'overdue_reply'], ctx);
       if (earlier.length > 0) {
         await this.append(tx, ticket, [returned]);
         await tx.insert(supervisionCases).values({
@@ -279,6 +301,7 @@ export class DepartmentTicketRepository {
       );
       await this.append(tx, ticket, [replied]);
       await this.withdrawPendingExtension(tx, id, ctx.at);
+      await settleOverdueCases(tx, id, department, ['overdue_accept', 'overdue_reply'], ctx);
       return 'main';
     });
   }

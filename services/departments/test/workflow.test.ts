@@ -1,13 +1,16 @@
 import { parseTicketEvent } from '@hotline/contracts';
-import { supervisionCases } from '@hotline/db';
+import { apiKeys, hashApiKey, supervisionCases } from '@hotline/db';
 import { collectMessages, seedDispatch, seedTicket } from '@hotline/testkit';
 import { eq } from 'drizzle-orm';
 import t from 'tap';
+import { uuidv7 } from 'uuidv7';
 import { buildTestDepartments, keyOf, snapshot } from './helper';
 
 const { app, database, names, bus } = await buildTestDepartments(t);
 const housing = keyOf('housing');
 const ecology = keyOf('ecology');
+
+const apiKeyIdOf = async (key: string) => (await database.db.select().from(apiKeys).where(eq(apiKeys.keyHash, hashApiKey(key))))[0]?.id;
 
 const types = (body: { history: { type: string }[] }) => body.history.map((h) => h.type);
 
@@ -153,4 +156,44 @@ t.test('co-handling (协办): the co department gives its part, the main departm
 
   const inbox = await app.inject({ method: 'GET', url: '/v1/inbox?role=co', headers: ecology });
   t.ok(inbox.json().items.some((i: { id: string }) => i.id === ticket.id), 'the ticket is in the co department’s inbox');
+});
+
+t.test('the 督办 cases that chase a department close when it does the work: 签收, reply or 退单', async (t) => {
+  /** A case as the dispatcher's deadline watcher opens it when a deadline passes. */
+  const openCase = async (ticketId: string, department: string, reason: string) => {
+    const id = uuidv7();
+    await database.db.insert(supervisionCases).values({ id, ticketId, departmentCode: department, reason, detail: {}, createdAt: new Date(Date.now() - 60_000) });
+    return id;
+  };
+  const caseRow = async (id: string) => (await database.db.select().from(supervisionCases).where(eq(supervisionCases.id, id)))[0];
+  const post = (id: string, action: string, payload?: object) => app.inject({ method: 'POST', url: `/v1/tickets/${id}/${action}`, headers: housing, ...(payload ? { payload } : {}) });
+
+  const late = await seedTicket(database, names, { status: 'dispatched', department: 'housing' });
+  const lateAccept = await openCase(late.id, 'housing', 'overdue_accept');
+  const other = await seedTicket(database, names, { status: 'dispatched', department: 'housing' });
+  const otherCase = await openCase(other.id, 'housing', 'overdue_accept');
+  const before = await caseRow(lateAccept);
+  t.equal((await post(late.id, 'accept')).statusCode, 200);
+  const settled = await caseRow(lateAccept);
+  t.ok(settled?.resolvedAt, 'the late 签收 closes its overdue_accept case');
+  t.equal(settled?.resolvedBy, (await apiKeyIdOf('dev-dept-housing')) ?? 'no key', "settled by the department's key");
+  t.same(settled?.createdAt, before?.createdAt, 'the case keeps when it was opened');
+  t.equal((await caseRow(otherCase))?.resolvedAt, null, "another ticket's case stays open");
+
+  const lateReply = await openCase(late.id, 'housing', 'overdue_reply');
+  const stillChasedElsewhere = await openCase(late.id, 'ecology', 'overdue_reply');
+  t.equal((await post(late.id, 'reply', { result: 'resolved', reply: '已处理。' })).statusCode, 200);
+  t.ok((await caseRow(lateReply))?.resolvedAt, 'the late reply closes its overdue_reply case');
+  t.equal((await caseRow(stillChasedElsewhere))?.resolvedAt, null, "a case against another department is that department's");
+
+  const returned = await seedTicket(database, names, { status: 'dispatched', department: 'housing' });
+  const returnedLate = await openCase(returned.id, 'housing', 'overdue_accept');
+  const response = await post(returned.id, 'return', { reason: '不属于本单位职责' });
+  t.equal(response.statusCode, 200, response.body);
+  t.ok((await caseRow(returnedLate))?.resolvedAt, '退单 ends the department part, and the chasing with it');
+
+  const twice = await seedTicket(database, names, { status: 'dispatched', department: 'housing' });
+  const dispute = await openCase(twice.id, 'housing', 'returned_twice');
+  t.equal((await post(twice.id, 'accept')).statusCode, 200);
+  t.equal((await caseRow(dispute))?.resolvedAt, null, 'a case a manager must settle is left to the manager');
 });
