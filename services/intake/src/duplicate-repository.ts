@@ -117,6 +117,15 @@ export class DuplicateRepository {
           { status, event: 'merged' },
         );
       }
+      // Its own duplicates would point at a merged ticket, and their callers would be called back
+      // about neither. Locking the duplicate above serialises this with merges into it.
+      const [mergedIntoDuplicate] = await tx.select({ number: tickets.number }).from(tickets).where(eq(tickets.mergedInto, duplicate.id)).limit(1);
+      if (mergedIntoDuplicate) {
+        throw new HotlineError(
+          'conflict',
+          `ticket ${duplicate.number} has duplicates merged into it (${mergedIntoDuplicate.number}); merge ticket ${target.number} into ${duplicate.number} instead`,
+        );
+      }
       const targetStatus = target.status as TicketStatus;
       if (targetStatus === 'merged') {
         throw new HotlineError('conflict', `ticket ${target.number} is itself merged into another ticket (${target.mergedInto}); merge into that one`);

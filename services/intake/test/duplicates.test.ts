@@ -150,6 +150,7 @@ t.test('merge: refused merges are 4xx and change nothing', async (t) => {
     ['an answered ticket', answered.id, agent, { into: target.id }, 409, 'illegal_transition'],
     ['into an answered ticket', duplicate.id, agent, { into: answered.id }, 409, 'conflict'],
     ['into a merged ticket', duplicate.id, agent, { into: alreadyMerged.id }, 409, 'conflict'],
+    ['a ticket with duplicates merged into it (their callers would be lost)', target.id, agent, { into: duplicate.id }, 409, 'conflict'],
     ['into an unknown ticket', duplicate.id, agent, { into: unknown }, 404, 'not_found'],
     ['an unknown ticket', unknown, agent, { into: target.id }, 404, 'not_found'],
     ['into a non-uuid', duplicate.id, agent, { into: '42' }, 400, 'validation_failed'],
@@ -168,6 +169,11 @@ t.test('merge: refused merges are 4xx and change nothing', async (t) => {
     (await app.inject({ method: 'POST', url: `/v1/tickets/${duplicate.id}/merge`, headers: agent, payload: { into: alreadyMerged.id } })).json().error.message,
     new RegExp(`merged into another ticket \\(${target.id}\\)`),
     'points at the ticket to merge into instead',
+  );
+  t.match(
+    (await app.inject({ method: 'POST', url: `/v1/tickets/${target.id}/merge`, headers: agent, payload: { into: duplicate.id } })).json().error.message,
+    new RegExp(`merge ticket ${duplicate.number} into ${target.number} instead`),
+    'says which way round works',
   );
   t.same(await database.db.select().from(tickets), before, 'no ticket changed');
 });
