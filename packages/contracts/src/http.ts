@@ -41,6 +41,11 @@ export const CreateTicketBody = z
         longitude: z.number().min(-180).max(180).optional(),
       })
       .strict()
+      // Half a position places the appeal nowhere; a map would put it on the equator or the meridian.
+      .refine((l) => (l.latitude === undefined) === (l.longitude === undefined), {
+        message: 'latitude and longitude are given together or not at all',
+        path: [],
+      })
       .default({}),
   })
   .strict();

@@ -142,6 +142,13 @@ t.test('bad input is a 4xx JSON error naming the problem, and stores nothing', a
       request: { method: 'POST', url: '/v1/tickets', headers: agent, payload: { ...sampleTicket, caller: { name: '王\u0000' } } },
     },
     {
+      name: 'a latitude without its longitude',
+      status: 400,
+      code: 'validation_failed',
+      mentions: /location .*latitude and longitude are given together/,
+      request: { method: 'POST', url: '/v1/tickets', headers: agent, payload: { ...sampleTicket, location: { district: 'A3区', latitude: 28.2 } } },
+    },
+    {
       name: 'half of a character (an unpaired surrogate) in the content: jsonb refuses it',
       status: 400,
       code: 'validation_failed',

@@ -80,6 +80,13 @@ t.test('without a title, the first line is the title, cut after 40 characters an
   t.equal(short.json().title, '路灯坏了😭', 'a short first line is the title as it is');
 });
 
+t.test('a position is stored when both coordinates are given', async (t) => {
+  const { app } = await buildTestIntake(t);
+  const res = await app.inject({ method: 'POST', url: '/v1/tickets', headers: agent, payload: { ...sampleTicket, location: { district: 'A3区', latitude: 28.19, longitude: 112.97 } } });
+  t.equal(res.statusCode, 201, res.body);
+  t.match(res.json().location, { district: 'A3区', latitude: 28.19, longitude: 112.97 });
+});
+
 t.test('reading, listing and masking', async (t) => {
   const { app } = await buildTestIntake(t);
   const ids: string[] = [];
