@@ -260,6 +260,14 @@ export class DepartmentTicketRepository {
     return this.locked(id, null, async (tx, ticket) => {
       const [pending] = await this.pendingExtension(tx, id);
       if (!pending) throw new HotlineError('conflict', 'no extension request of this ticket is waiting for a decision');
+      // Approved, it would move the deadline to a time already past: the ticket overdue again at once.
+      if (approve && pending.until <= ctx.at) {
+        throw new HotlineError(
+          'conflict',
+          `the time asked for, until ${toBeijingIso(pending.until)}, has already passed: refuse the request, and the department may ask again`,
+          { extensionId: pending.id, until: pending.until.toISOString() },
+        );
+      }
       const [row] = await tx
         .update(extensionRequests)
         .set({ status: approve ? 'approved' : 'refused', decidedBy: ctx.actor.id, decidedAt: ctx.at })

@@ -89,3 +89,23 @@ t.test('a reply withdraws the waiting request, so no manager decides a finished 
   t.equal(row?.status, 'withdrawn');
   t.equal((await decide(ticket.id, true)).statusCode, 409);
 });
+
+t.test('a request whose time has passed while it waited cannot be approved, only refused', async (t) => {
+  const ticket = await seedTicket(database, names, { status: 'accepted', department: 'housing' });
+  const until = new Date((ticket.replyDeadline as Date).getTime() + 5 * DAY_MS);
+  t.equal((await ask(ticket.id, until)).statusCode, 201);
+  // The manager decides only after the day asked for (moved back here instead of waiting for it).
+  const past = new Date(Date.now() - DAY_MS);
+  await database.db.update(extensionRequests).set({ until: past }).where(eq(extensionRequests.ticketId, ticket.id));
+  const before = await snapshot(database, ticket.id);
+
+  const approved = await decide(ticket.id, true);
+  t.equal(approved.statusCode, 409, approved.body);
+  t.equal(approved.json().error.code, 'conflict');
+  t.match(approved.json().error.message, /has already passed: refuse the request/);
+  t.same(await snapshot(database, ticket.id), before, 'the deadline and the history are as they were');
+
+  const refused = await decide(ticket.id, false);
+  t.equal(refused.statusCode, 200, refused.body);
+  t.equal(refused.json().extension.status, 'refused');
+});
