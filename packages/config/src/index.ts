@@ -27,6 +27,22 @@ export const baseConfig = {
   MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(10).default(200),
 } as const;
 
+const OFFICE_PERIODS = /^\d{2}:\d{2}-\d{2}:\d{2}(,\d{2}:\d{2}-\d{2}:\d{2})*$/;
+
+/** Variables of the services that count working time (the dispatcher's deadlines, the callbacks' due dates). */
+export const workingTimeConfig = {
+  /** Office periods of a working day, Beijing time: "08:30-12:00,13:30-17:30". */
+  OFFICE_HOURS: z
+    .string()
+    .transform((v) => v.replace(/\s+/g, ''))
+    .refine((v) => OFFICE_PERIODS.test(v), 'expected periods like 08:30-12:00,13:30-17:30')
+    .transform((v) => v.split(',').map((period) => ({ start: period.slice(0, 5), end: period.slice(6) })))
+    .default([
+      { start: '08:30', end: '12:00' },
+      { start: '13:30', end: '17:30' },
+    ]),
+} as const;
+
 export class ConfigError extends Error {
   constructor(readonly issues: { variable: string; message: string }[]) {
     super(`invalid configuration: ${issues.map((i) => `${i.variable}: ${i.message}`).join('; ')}`);

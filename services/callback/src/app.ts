@@ -17,7 +17,7 @@ export interface CallbackOptions {
 export async function buildCallbackApp(config: CallbackConfig, logger?: Logger, options: CallbackOptions = {}): Promise<Service> {
   const app = await createService({ name: 'callback', title: 'Hotline 12345 callback API', config, logger });
   const now = options.now ?? (() => new Date());
-  const calendar = loadChinaCalendar();
+  const calendar = loadChinaCalendar({ officeHours: config.OFFICE_HOURS });
   warnOfCalendarGaps(app.log, calendar, now());
   const repo = new CallbackRepository(app.db, app.names, calendar, {
     callbackWorkingDays: config.CALLBACK_WORKING_DAYS,

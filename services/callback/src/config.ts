@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '@hotline/config';
+import { ConfigError, loadConfig, workingTimeConfig } from '@hotline/config';
 import { z } from 'zod';
 
 /** The development default; refused in production, where links must not be forgeable by anyone who read this file. */
@@ -18,6 +18,7 @@ export const callbackConfig = {
   REOPEN_LIMIT: z.coerce.number().int().min(0).max(10).default(1),
   /** Not reached on this many different working days: closed as unreachable. */
   UNREACHABLE_DAYS: z.coerce.number().int().min(1).max(10).default(3),
+  ...workingTimeConfig,
 };
 
 export function loadCallbackConfig(env: Record<string, string | undefined> = process.env) {

@@ -4,7 +4,7 @@ import { loadChinaCalendar } from '@hotline/domain';
 import { createService, warnOfCalendarGaps, type Service } from '@hotline/server';
 import type { Logger } from 'pino';
 import { CatalogueRepository } from './catalogue-repository';
-import type { DispatcherConfig } from './config';
+import { deadlinePolicyOf, type DispatcherConfig } from './config';
 import { DeadlineTimer, DeadlineWatcher, type WatchSummary } from './deadline-watcher';
 import { ensureDepartmentConsumers } from './department-consumers';
 import { Dispatcher } from './dispatch';
@@ -31,10 +31,11 @@ const DISPATCH_CONCURRENCY = 8;
 export async function buildDispatcherApp(config: DispatcherConfig, logger?: Logger, options: DispatcherOptions = {}): Promise<Service> {
   const app = await createService({ name: 'dispatcher', title: 'Hotline 12345 dispatcher API', config, logger });
   const now = options.now ?? (() => new Date());
-  const calendar = loadChinaCalendar();
+  const calendar = loadChinaCalendar({ officeHours: config.OFFICE_HOURS });
   warnOfCalendarGaps(app.log, calendar, now());
   const catalogue = new CatalogueRepository(app.db);
-  const dispatcher = new Dispatcher({ db: app.db, names: app.names, calendar, catalogue, now, logger: app.log });
+  const policy = deadlinePolicyOf(config);
+  const dispatcher = new Dispatcher({ db: app.db, names: app.names, calendar, policy, catalogue, now, logger: app.log });
   const watcher = new DeadlineWatcher({
     db: app.db,
     names: app.names,

@@ -22,6 +22,7 @@ import {
   type Role,
   type TicketStatus,
   type TicketType,
+  type DeadlinePolicy,
   type Urgency,
   type WorkingCalendar,
 } from '@hotline/domain';
@@ -43,6 +44,8 @@ export interface DispatcherDeps {
   db: Db;
   names: StreamNames;
   calendar: WorkingCalendar;
+  /** The deadline rules (the configured ones, over the defaults). */
+  policy: DeadlinePolicy;
   catalogue: CatalogueRepository;
   now: () => Date;
   logger: FastifyBaseLogger;
@@ -270,8 +273,8 @@ export class Dispatcher {
     }
 
     const at = this.deps.now();
-    const accept = acceptDeadline(at, ticket.urgency as Urgency, this.deps.calendar);
-    const reply = replyDeadline(ticket.type as TicketType, ticket.urgency as Urgency, at, this.deps.calendar);
+    const accept = acceptDeadline(at, ticket.urgency as Urgency, this.deps.calendar, this.deps.policy);
+    const reply = replyDeadline(ticket.type as TicketType, ticket.urgency as Urgency, at, this.deps.calendar, this.deps.policy);
     const event = newTicketEvent(
       ticket.id,
       'dispatched',

@@ -136,3 +136,14 @@ t.test('an emergency is to be accepted within 2 hours on the clock, not by Monda
   t.equal(row.acceptDeadline?.toISOString(), '2026-11-20T12:00:00.000Z', 'Fri 20:00+08:00');
   t.equal(row.replyDeadline?.toISOString(), '2026-11-21T10:00:00.000Z', 'Sat 18:00+08:00: 24 hours');
 });
+
+t.test('deadline rules and office hours come from the configuration', async (t) => {
+  const { intake, database } = await buildTestDispatcher(t, {
+    clock: new TestClock(FRIDAY_1600),
+    env: { ACCEPT_WORKING_HOURS: '1', REPLY_WORKING_DAYS: 'complaint=3, consultation=1', OFFICE_HOURS: '09:00-12:00, 14:00-18:00' },
+  });
+  const id = await createTicket(intake);
+  const row = await waitForStatus(database.db, id, 'dispatched');
+  t.equal(row.acceptDeadline?.toISOString(), '2026-11-20T09:00:00.000Z', 'one office hour: Fri 17:00+08:00');
+  t.equal(row.replyDeadline?.toISOString(), '2026-11-25T10:00:00.000Z', '投诉 in 3 working days, to the 18:00 close: Wed 2026-11-25 18:00+08:00');
+});
