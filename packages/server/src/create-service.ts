@@ -80,7 +80,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     relay: config.OUTBOX_RELAY,
     service: opts.name,
   });
-  await app.register(authPlugin, { production: config.NODE_ENV === 'production' });
+  await app.register(authPlugin, { production: config.NODE_ENV === 'production', unknownKeysPerMinute: config.RATE_LIMIT_PER_MINUTE });
   await app.register(healthPlugin);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);

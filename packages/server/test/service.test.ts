@@ -96,6 +96,20 @@ t.test('a key over its rate gets a 429 with Retry-After; other keys and health c
   for (let i = 0; i < 10; i++) t.equal((await app.inject('/healthz')).statusCode, 200);
 });
 
+t.test('made-up API keys do not each get a fresh budget: past it, the address gets a 429', async (t) => {
+  const app = await build(t, { RATE_LIMIT_PER_MINUTE: '5' });
+  for (let i = 0; i < 5; i++) {
+    const res = await app.inject({ url: '/v1/whoami', headers: { authorization: `Bearer made-up-${i}` } });
+    t.equal(res.statusCode, 401, `made-up key ${i}`);
+  }
+  const limited = await app.inject({ url: '/v1/whoami', headers: { authorization: 'Bearer made-up-5' } });
+  t.equal(limited.statusCode, 429);
+  t.equal(limited.json().error.code, 'rate_limited');
+  t.match(limited.json().error.message, /unknown API keys from this address/);
+  t.ok(Number(limited.headers['retry-after']) > 0, 'says when to retry');
+  t.equal((await app.inject({ url: '/v1/whoami', headers: { authorization: 'Bearer dev-agent' } })).statusCode, 200, 'a real key from the same address still works');
+});
+
 t.test('under pressure the service answers 503 with Retry-After instead of falling over', async (t) => {
   const app = await build(t, { MAX_EVENT_LOOP_DELAY_MS: '20' });
   const agent = { authorization: 'Bearer dev-agent' };
