@@ -1,3 +1,4 @@
+export * from './action-idempotency';
 export * from './create-service';
 export * from './calendar-check';
 export * from './logger';

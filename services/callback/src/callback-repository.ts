@@ -164,11 +164,18 @@ export class CallbackRepository {
    * callback, which must still be the open one) and applies its outcome: closed, reopened
    * (重办, or 督办 past the reopen limit), or still due after an unreached call.
    */
-  async record(ticketId: string, answer: CallbackAnswer, via: Via, context: EventContext, callbackId?: string): Promise<RecordedCallback> {
+  async record(
+    ticketId: string,
+    answer: CallbackAnswer,
+    via: Via,
+    context: EventContext,
+    options: { callbackId?: string; tx?: Tx } = {},
+  ): Promise<RecordedCallback> {
+    const { callbackId } = options;
     const problems = callbackAnswerProblems(answer);
     if (problems.length > 0) throw invalidAnswer(problems);
     const ctx = { ...context, at: context.at ?? new Date() };
-    return this.db.transaction(async (tx) => {
+    const run = async (tx: Tx): Promise<RecordedCallback> => {
       const [ticket] = await tx.select().from(tickets).where(eq(tickets.id, ticketId)).for('update');
       if (!ticket) throw notFound('ticket');
       const [callback] = await tx
@@ -234,7 +241,8 @@ export class CallbackRepository {
         });
       }
       return { ticket: { ...ticket, status, version: ticket.version + events.length }, callback: updated as CallbackRow, outcome };
-    });
+    };
+    return options.tx ? run(options.tx) : this.db.transaction(run);
   }
 
   private async unreachedAttempts(tx: Tx, ticketId: string, callbackId: string): Promise<Date[]> {

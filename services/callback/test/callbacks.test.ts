@@ -141,6 +141,35 @@ t.test('not reached on three different working days: closed as unreachable', asy
   t.same((await app.inject({ method: 'GET', url: '/v1/callbacks', headers: agent })).json().items, [], 'nothing left to call');
 });
 
+t.test('a call record retried with its Idempotency-Key is answered again, not counted twice', async (t) => {
+  const clock = new TestClock(bj('2026-03-05 09:00'));
+  const { app, database, names } = await buildTestCallback(t, { clock });
+  const ticket = await seedTicket(database, names, { status: 'replied', now: bj('2026-03-04 16:00') });
+  await waitForCallback(database.db, ticket.id);
+  const call = (key: string, payload: object) =>
+    app.inject({ method: 'POST', url: `/v1/tickets/${ticket.id}/callback`, headers: { ...agent, 'idempotency-key': key }, payload });
+  const recorded = async () => (await database.db.select().from(ticketEvents).where(and(eq(ticketEvents.ticketId, ticket.id), eq(ticketEvents.type, 'callback_recorded')))).length;
+
+  const first = await call('huifang-1', { reached: false });
+  t.match(first.json(), { outcome: 'pending', attempts: 1 });
+  const retry = await call('huifang-1', { reached: false });
+  t.equal(retry.statusCode, 200);
+  t.equal(retry.headers['idempotent-replayed'], 'true');
+  t.equal(retry.body, first.body, 'the first answer again');
+  t.equal(await recorded(), 1, 'one unreached call, not two');
+  t.equal((await callbackOf(database.db, ticket.id))?.attempts, 1);
+
+  const other = await call('huifang-1', { reached: true, resolved: 'resolved', satisfaction: 'satisfied' });
+  t.equal(other.statusCode, 409);
+  t.equal(other.json().error.code, 'idempotency_conflict', 'the same key on another answer');
+  const answered = await call('huifang-2', { reached: true, resolved: 'resolved', satisfaction: 'satisfied' });
+  t.match(answered.json(), { status: 'closed', outcome: 'rated' });
+  const again = await call('huifang-2', { reached: true, resolved: 'resolved', satisfaction: 'satisfied' });
+  t.equal(again.statusCode, 200, 'a retried answer that was recorded is a 200, not a 409');
+  t.equal(again.body, answered.body);
+  t.equal(await recorded(), 2);
+});
+
 t.test('bad answers are refused, naming the field, and change nothing', async (t) => {
   const { app, database, names } = await buildTestCallback(t);
   const ticket = await seedTicket(database, names, { status: 'replied' });

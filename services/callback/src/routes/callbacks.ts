@@ -1,7 +1,7 @@
-import { CallbackBody, CallbackList, CallbackResult, CallbacksQuery, ErrorBody, TicketIdParams, type CallbackItem } from '@hotline/contracts';
+import { CallbackBody, CallbackList, CallbackResult, CallbacksQuery, ErrorBody, IdempotencyHeaders, TicketIdParams, type CallbackItem } from '@hotline/contracts';
 import { fullPhoneRoles, type TicketRow } from '@hotline/db';
 import { maskPhone, toBeijingIso } from '@hotline/domain';
-import { principalOf, type Service } from '@hotline/server';
+import { answerOnce, principalOf, type Service } from '@hotline/server';
 import type { CallbackRepository, DueCallback, RecordedCallback } from '../callback-repository';
 import { surveyToken } from '../survey-token';
 
@@ -78,19 +78,17 @@ export async function callbackRoutes(app: Service, opts: CallbackRoutesOptions):
       config: { roles: ['agent', 'admin'] },
       schema: {
         summary: 'Record a callback call: reached or not; if reached, resolved, satisfaction, comment, and whether the citizen asks to reopen (重办)',
+        headers: IdempotencyHeaders,
         params: TicketIdParams,
         body: CallbackBody,
         response: { 200: CallbackResult, ...errors },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const principal = principalOf(request);
-      const recorded = await repo.record(request.params.id, request.body, 'phone', {
-        actor: { role: principal.role, id: principal.keyId },
-        requestId: request.id,
-        at: opts.now(),
-      });
-      return resultOf(recorded);
+      const ctx = { actor: { role: principal.role, id: principal.keyId }, requestId: request.id, at: opts.now() };
+      // A retried call record (the agent's client timed out) is answered once, not counted twice.
+      return answerOnce(app.db, request, reply, 200, async (tx) => resultOf(await repo.record(request.params.id, request.body, 'phone', ctx, { tx: tx ?? undefined })));
     },
   );
 }

@@ -59,7 +59,7 @@ export async function surveyRoutes(app: Service, opts: SurveyRoutesOptions): Pro
     const { answer, problems } = readSurveyForm(form);
     if (!answer) return html(reply, 400, surveyForm({ ...view, problems }));
     try {
-      const recorded = await repo.record(ticket.id, { reached: true, ...answer }, 'survey', { actor: citizen, requestId: request.id, at: opts.now() }, callback.id);
+      const recorded = await repo.record(ticket.id, { reached: true, ...answer }, 'survey', { actor: citizen, requestId: request.id, at: opts.now() }, { callbackId: callback.id });
       return html(reply, 200, surveyPages.thanks(recorded.outcome.kind === 'reopened'));
     } catch (err) {
       if (err instanceof HotlineError && err.code === 'validation_failed') {
