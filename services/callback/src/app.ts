@@ -1,7 +1,8 @@
 import { startConsumer, type RunningConsumer } from '@hotline/bus';
 import { parseTicketEvent, type TicketEvent } from '@hotline/contracts';
 import { loadChinaCalendar } from '@hotline/domain';
-import { createService, warnOfCalendarGaps, type Service } from '@hotline/server';
+import { actionIdempotencyKeys } from '@hotline/db';
+import { createService, idempotencyExpiryPlugin, warnOfCalendarGaps, type Service } from '@hotline/server';
 import type { Logger } from 'pino';
 import { CallbackRepository } from './callback-repository';
 import type { CallbackConfig } from './config';
@@ -16,6 +17,8 @@ export interface CallbackOptions {
 /** 回访 and 评价: opens a callback for every reply, records agents' calls and citizens' survey answers. */
 export async function buildCallbackApp(config: CallbackConfig, logger?: Logger, options: CallbackOptions = {}): Promise<Service> {
   const app = await createService({ name: 'callback', title: 'Hotline 12345 callback API', config, logger });
+  // The departments service expires the same keys; either one alone keeps the table short.
+  await app.register(idempotencyExpiryPlugin, { table: actionIdempotencyKeys, retentionHours: config.IDEMPOTENCY_KEY_RETENTION_HOURS });
   const now = options.now ?? (() => new Date());
   const calendar = loadChinaCalendar({ officeHours: config.OFFICE_HOURS });
   warnOfCalendarGaps(app.log, calendar, now());
