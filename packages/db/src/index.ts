@@ -1,4 +1,5 @@
 export * from './client';
+export * from './deadline-alerts';
 export * from './idempotency-expiry';
 export * from './migrate';
 export * from './page-cursor';

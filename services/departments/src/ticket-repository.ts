@@ -4,6 +4,7 @@ import {
   departments,
   extensionRequests,
   newTicketEvent,
+  raiseOverdue,
   supervisionCases,
   ticketEvents,
   ticketHistory,
@@ -58,6 +59,18 @@ function illegalStep(status: string, event: EventType, why: string): HotlineErro
 
 function stamped(ctx: EventContext): EventContext & { at: Date } {
   return { ...ctx, at: ctx.at ?? new Date() };
+}
+
+/**
+ * The `overdue` event (and 督办 case) of a deadline the department acts after, when the deadline
+ * watcher has not raised it yet: it scans every 30 s and not at all while the dispatcher is
+ * down, and without this a late 签收 or reply in that gap left no overdue event for the
+ * statistics to count. Raised once either way (the alert's key), just before the action.
+ */
+async function overdueBefore(tx: Tx, ticket: TicketRow, kind: 'accept' | 'reply', due: Date | null, ctx: EventContext & { at: Date }) {
+  if (!due || due >= ctx.at) return [];
+  const overdue = await raiseOverdue(tx, ticket, kind, due, { actor: { role: 'system', id: 'departments' }, requestId: ctx.requestId, at: ctx.at });
+  return overdue ? [overdue] : [];
 }
 
 /**
@@ -162,7 +175,8 @@ export class DepartmentTicketRepository {
     await this.locked(id, department, async (tx, ticket) => {
       requireMain(ticket, department, 'accept (签收) the ticket');
       const accepted = newTicketEvent(id, 'accepted', { department, acceptDeadline: ticket.acceptDeadline?.toISOString() ?? null }, ctx);
-      await this.append(tx, ticket, [accepted], { acceptedAt: ctx.at });
+      const overdue = await overdueBefore(tx, ticket, 'accept', ticket.acceptDeadline, ctx);
+      await this.append(tx, ticket, [...overdue, accepted], { acceptedAt: ctx.at });
       await settleOverdueCases(tx, id, department, ['overdue_accept'], ctx);
     });
   }
@@ -307,7 +321,8 @@ export class DepartmentTicketRepository {
         { department, result: body.result, reply: body.reply, replyDeadline: ticket.replyDeadline?.toISOString() ?? null },
         ctx,
       );
-      await this.append(tx, ticket, [replied]);
+      const overdue = await overdueBefore(tx, ticket, 'reply', ticket.replyDeadline, ctx);
+      await this.append(tx, ticket, [...overdue, replied]);
       await this.withdrawPendingExtension(tx, id, ctx.at);
       await settleOverdueCases(tx, id, department, ['overdue_accept', 'overdue_reply'], ctx);
       return 'main';

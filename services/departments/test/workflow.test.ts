@@ -1,7 +1,7 @@
 import { parseTicketEvent } from '@hotline/contracts';
-import { apiKeys, hashApiKey, supervisionCases } from '@hotline/db';
+import { apiKeys, deadlineAlerts, hashApiKey, supervisionCases, ticketEvents, tickets } from '@hotline/db';
 import { collectMessages, seedDispatch, seedTicket } from '@hotline/testkit';
-import { eq } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import t from 'tap';
 import { uuidv7 } from 'uuidv7';
 import { buildTestDepartments, keyOf, snapshot } from './helper';
@@ -196,4 +196,40 @@ t.test('the 督办 cases that chase a department close when it does the work: �
   const dispute = await openCase(twice.id, 'housing', 'returned_twice');
   t.equal((await post(twice.id, 'accept')).statusCode, 200);
   t.equal((await caseRow(dispute))?.resolvedAt, null, 'a case a manager must settle is left to the manager');
+});
+
+t.test('a 签收 or reply after its deadline, before the watcher saw it, brings its overdue event and 督办 case, once', async (t) => {
+  const past = new Date(Date.now() - 3_600_000);
+  const post = (id: string, action: string, payload?: object) => app.inject({ method: 'POST', url: `/v1/tickets/${id}/${action}`, headers: housing, ...(payload ? { payload } : {}) });
+  const historyOf = async (id: string) => (await database.db.select().from(ticketEvents).where(eq(ticketEvents.ticketId, id)).orderBy(asc(ticketEvents.seq))).map((e) => ({ type: e.type, data: e.data }));
+  const casesOf = async (id: string) => database.db.select().from(supervisionCases).where(eq(supervisionCases.ticketId, id));
+
+  const late = await seedTicket(database, names, { status: 'dispatched', department: 'housing' });
+  await database.db.update(tickets).set({ acceptDeadline: past, replyDeadline: past }).where(eq(tickets.id, late.id));
+  t.equal((await post(late.id, 'accept')).statusCode, 200);
+  t.equal((await post(late.id, 'reply', { result: 'resolved', reply: '已处理。' })).statusCode, 200);
+  const history = await historyOf(late.id);
+  t.same(
+    history.slice(-4).map((h) => h.type),
+    ['overdue', 'accepted', 'overdue', 'replied'],
+    'each late action comes after the overdue of its deadline',
+  );
+  t.match(history.at(-4)?.data, { deadline: 'accept', due: past.toISOString(), department: 'housing' });
+  t.match(history.at(-2)?.data, { deadline: 'reply', due: past.toISOString(), department: 'housing' });
+  const cases = await casesOf(late.id);
+  t.same(cases.map((c) => c.reason).sort(), ['overdue_accept', 'overdue_reply'], 'a 督办 case for each');
+  t.ok(cases.every((c) => c.resolvedAt), 'settled at once by the action that ended the wait');
+
+  // The watcher got there first: nothing is raised twice.
+  const seen = await seedTicket(database, names, { status: 'dispatched', department: 'housing' });
+  await database.db.update(tickets).set({ acceptDeadline: past }).where(eq(tickets.id, seen.id));
+  await database.db.insert(deadlineAlerts).values({ ticketId: seen.id, deadline: 'accept', due: past, stage: 'overdue', createdAt: new Date() });
+  t.equal((await post(seen.id, 'accept')).statusCode, 200);
+  t.equal((await historyOf(seen.id)).filter((h) => h.type === 'overdue').length, 0, 'no second overdue');
+  t.same(await casesOf(seen.id), [], 'and no second case');
+
+  // On time: nothing at all.
+  const onTime = await seedTicket(database, names, { status: 'dispatched', department: 'housing' });
+  t.equal((await post(onTime.id, 'accept')).statusCode, 200);
+  t.equal((await historyOf(onTime.id)).filter((h) => h.type === 'overdue').length, 0);
 });

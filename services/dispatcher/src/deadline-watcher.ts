@@ -1,9 +1,8 @@
 import type { StreamNames, TicketEvent } from '@hotline/contracts';
-import { appendTicketEvents, callbacks, deadlineAlerts, newTicketEvent, supervisionCases, tickets, type Db } from '@hotline/db';
+import { appendTicketEvents, callbacks, claimDeadlineAlert, deadlineAlerts, newTicketEvent, raiseOverdue, tickets, type Db, type DeadlineKind } from '@hotline/db';
 import { deadlineClock, warningAt, type DeadlineClock, type TicketStatus, type Urgency, type WorkingCalendar } from '@hotline/domain';
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
-import { uuidv7 } from 'uuidv7';
 
 export interface WatchSummary {
   warnings: number;
@@ -19,7 +18,6 @@ export interface WatcherDeps {
   logger: FastifyBaseLogger;
 }
 
-type DeadlineKind = 'accept' | 'reply' | 'callback';
 type Stage = 'warning' | 'overdue';
 
 /** The fields of a ticket the deadlines depend on. */
@@ -171,31 +169,16 @@ export class DeadlineWatcher {
       const events: TicketEvent[] = [];
       const raised: Stage[] = [];
       for (const alert of this.alertsDue({ ...ticket, callbackDue: callback?.due ?? null, callbackOpenedAt: callback?.createdAt ?? null }, now)) {
-        const inserted = await tx
-          .insert(deadlineAlerts)
-          .values({ ticketId: id, deadline: alert.kind, due: alert.due, stage: alert.stage, createdAt: now })
-          .onConflictDoNothing()
-          .returning({ ticketId: deadlineAlerts.ticketId });
-        if (inserted.length === 0) continue;
-        const data = { deadline: alert.kind, due: alert.due.toISOString() };
         const ctx = { actor: system, requestId: null, at: now };
-        events.push(
-          alert.stage === 'warning'
-            ? newTicketEvent(id, 'deadline_warning', data, ctx)
-            : newTicketEvent(id, 'overdue', { ...data, department: ticket.departmentCode }, ctx),
-        );
-        raised.push(alert.stage);
-        // A late callback is the hotline's own lateness, not a department's: no 督办 case.
-        if (alert.stage === 'overdue' && alert.kind !== 'callback') {
-          await tx.insert(supervisionCases).values({
-            id: uuidv7(),
-            ticketId: id,
-            departmentCode: ticket.departmentCode,
-            reason: alert.kind === 'accept' ? 'overdue_accept' : 'overdue_reply',
-            detail: data,
-            createdAt: now,
-          });
+        if (alert.stage === 'overdue') {
+          const overdue = await raiseOverdue(tx, ticket, alert.kind, alert.due, ctx);
+          if (!overdue) continue;
+          events.push(overdue);
+        } else {
+          if (!(await claimDeadlineAlert(tx, id, alert.kind, alert.due, 'warning', now))) continue;
+          events.push(newTicketEvent(id, 'deadline_warning', { deadline: alert.kind, due: alert.due.toISOString() }, ctx));
         }
+        raised.push(alert.stage);
       }
       if (events.length > 0) {
         await appendTicketEvents(tx, this.deps.names, { id, status: ticket.status as TicketStatus, version: ticket.version }, events);
