@@ -32,6 +32,7 @@ async function build(t: { teardown(fn: () => unknown): void }, env: Record<strin
   const app = await createService({ name: 'test', title: 'test', config, logger: testLogger });
   app.get('/v1/whoami', { config: { roles: ['agent', 'department'] } }, async (request) => principalOf(request));
   app.post('/v1/echo', { config: { roles: ['agent'] }, schema: { body: z.object({ n: z.number().int() }) } }, async (request) => request.body);
+  app.get('/v1/page.js', { config: { servedFromMemory: true } }, async () => 'page');
   app.get('/v1/boom', async () => {
     throw new Error('secret internals');
   });
@@ -124,6 +125,7 @@ t.test('under pressure the service answers 503 with Retry-After instead of falli
   t.same(busy.json().error.code, 'unavailable');
   t.ok(Number(busy.headers['retry-after']) > 0, 'says when to retry');
   t.equal((await app.inject('/healthz')).statusCode, 200, 'still alive for the orchestrator');
+  t.equal((await app.inject('/v1/page.js')).statusCode, 200, "a page's own files held in memory are still sent");
   let back = busy;
   for (let i = 0; i < 60 && back.statusCode !== 200; i++) {
     await new Promise((r) => setTimeout(r, 100));

@@ -19,6 +19,17 @@ function rateKey(request: FastifyRequest): string {
   return auth ? `key:${createHash('sha256').update(auth).digest('hex').slice(0, 32)}` : `ip:${request.ip}`;
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * A page's own files, held in memory: cheap to send, so back-pressure lets them through. A
+     * page whose script was refused cannot ask again for its data as it does on a 503 (the
+     * dashboard stayed blank when ECharts was shed in a busy test run).
+     */
+    servedFromMemory?: boolean;
+  }
+}
+
 /**
  * Limits that protect a service: a rate per API key (429 with Retry-After) and back-pressure
  * (503 with Retry-After once the event loop lags), both in the one error shape. Health
@@ -32,7 +43,7 @@ export const limitsPlugin = fp(
       // At run time, returning nothing lets the request through and returning a body answers
       // with it (the plugin's typings only know the first).
       pressureHandler: ((request: FastifyRequest, reply: FastifyReply) => {
-        if (request.url === '/healthz') return undefined;
+        if (request.url === '/healthz' || request.routeOptions.config?.servedFromMemory) return undefined;
         reply.status(503).header('retry-after', String(RETRY_AFTER_SECONDS));
         return { error: { code: 'unavailable', message: `the service is overloaded; retry in ${RETRY_AFTER_SECONDS} s` } };
       }) as unknown as (request: FastifyRequest, reply: FastifyReply) => void,

@@ -15,11 +15,11 @@ export async function dashboardRoutes(app: Service): Promise<void> {
   const script = page('dashboard.js');
   const echarts = readFileSync(require.resolve('echarts/dist/echarts.min.js'));
 
-  app.get('/dashboard', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(html));
-  app.get('/dashboard/dashboard.js', { schema: { hide: true } }, async (_request, reply) =>
+  app.get('/dashboard', { schema: { hide: true }, config: { servedFromMemory: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(html));
+  app.get('/dashboard/dashboard.js', { schema: { hide: true }, config: { servedFromMemory: true } }, async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(script),
   );
-  app.get('/dashboard/echarts.min.js', { schema: { hide: true } }, async (_request, reply) =>
+  app.get('/dashboard/echarts.min.js', { schema: { hide: true }, config: { servedFromMemory: true } }, async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=86400').send(echarts),
   );
 }
