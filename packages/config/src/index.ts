@@ -29,13 +29,27 @@ export const baseConfig = {
 
 const OFFICE_PERIODS = /^\d{2}:\d{2}-\d{2}:\d{2}(,\d{2}:\d{2}-\d{2}:\d{2})*$/;
 
+/** Whether "08:30-12:00,13:30-17:30" are real clock times, each period after the one before. */
+function orderedPeriods(text: string): boolean {
+  let previousEnd = -1;
+  for (const period of text.split(',')) {
+    const [start, end] = period.split('-').map((clock) => {
+      const [h, m] = clock.split(':').map(Number) as [number, number];
+      return h <= 24 && m <= 59 && h * 60 + m <= 24 * 60 ? h * 60 + m : NaN;
+    }) as [number, number];
+    if (!(start >= previousEnd && start < end)) return false;
+    previousEnd = end;
+  }
+  return true;
+}
+
 /** Variables of the services that count working time (the dispatcher's deadlines, the callbacks' due dates). */
 export const workingTimeConfig = {
   /** Office periods of a working day, Beijing time: "08:30-12:00,13:30-17:30". */
   OFFICE_HOURS: z
     .string()
     .transform((v) => v.replace(/\s+/g, ''))
-    .refine((v) => OFFICE_PERIODS.test(v), 'expected periods like 08:30-12:00,13:30-17:30')
+    .refine((v) => OFFICE_PERIODS.test(v) && orderedPeriods(v), 'expected periods of real clock times in order, like 08:30-12:00,13:30-17:30')
     .transform((v) => v.split(',').map((period) => ({ start: period.slice(0, 5), end: period.slice(6) })))
     .default([
       { start: '08:30', end: '12:00' },

@@ -278,7 +278,7 @@ export class DepartmentTicketRepository {
       if (approve && pending.until <= ctx.at) {
         throw new HotlineError(
           'conflict',
-          `the time asked for, until ${toBeijingIso(pending.until)}, has already passed: refuse the request, and the department may ask again`,
+          `the time asked for, until ${toBeijingIso(pending.until)}, has already passed: refuse the request; the ticket is overdue`,
           { extensionId: pending.id, until: pending.until.toISOString() },
         );
       }

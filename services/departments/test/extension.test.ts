@@ -102,7 +102,7 @@ t.test('a request whose time has passed while it waited cannot be approved, only
   const approved = await decide(ticket.id, true);
   t.equal(approved.statusCode, 409, approved.body);
   t.equal(approved.json().error.code, 'conflict');
-  t.match(approved.json().error.message, /has already passed: refuse the request/);
+  t.match(approved.json().error.message, /has already passed: refuse the request; the ticket is overdue/);
   t.same(await snapshot(database, ticket.id), before, 'the deadline and the history are as they were');
 
   const refused = await decide(ticket.id, false);

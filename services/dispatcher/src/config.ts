@@ -2,19 +2,26 @@ import { loadConfig, workingTimeConfig } from '@hotline/config';
 import { defaultDeadlinePolicy, ticketTypes, type DeadlinePolicy, type TicketType } from '@hotline/domain';
 import { z } from 'zod';
 
+/** Within the 60 days ahead the services check for holiday data at start (CALENDAR_CHECK_DAYS). */
+const MAX_REPLY_WORKING_DAYS = 30;
+
 /** "complaint=15,consultation=3": working days to reply by ticket type; types left out keep their default. */
 const ReplyWorkingDays = z
   .string()
   .transform((v, ctx) => {
     const days: Partial<Record<TicketType, number>> = {};
     for (const pair of v.split(',').filter((p) => p.trim())) {
-      const [type, value] = pair.split('=').map((p) => p.trim());
-      const n = Number(value);
-      if (!ticketTypes.includes(type as TicketType) || !Number.isInteger(n) || n < 0 || n > 120) {
-        ctx.addIssue({ code: 'custom', message: `"${pair}": expected type=days, type one of ${ticketTypes.join(', ')}, days a whole number 0–120` });
+      // Digits only: Number('') is 0, and "complaint=" must not mean a deadline the same day.
+      const match = /^\s*([a-z]+)\s*=\s*(\d{1,2})\s*$/.exec(pair);
+      const n = Number(match?.[2]);
+      if (!match || !ticketTypes.includes(match[1] as TicketType) || n > MAX_REPLY_WORKING_DAYS) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${pair}": expected type=days, type one of ${ticketTypes.join(', ')}, days a whole number 0–${MAX_REPLY_WORKING_DAYS}`,
+        });
         return z.NEVER;
       }
-      days[type as TicketType] = n;
+      days[match[1] as TicketType] = n;
     }
     return days;
   })

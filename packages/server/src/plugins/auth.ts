@@ -89,7 +89,11 @@ class UnknownKeyCounter {
   count(address: string): number {
     if (this.perMinute === 0) return 0;
     const now = Date.now();
-    if (this.windows.size > 10_000) for (const [a, w] of this.windows) if (w.endsAt <= now) this.windows.delete(a);
+    if (this.windows.size > 10_000) {
+      for (const [a, w] of this.windows) if (w.endsAt <= now) this.windows.delete(a);
+      // Ten thousand addresses within a minute: start over rather than walk them on every request.
+      if (this.windows.size > 10_000) this.windows.clear();
+    }
     let window = this.windows.get(address);
     if (!window || window.endsAt <= now) {
       window = { count: 0, endsAt: now + 60_000 };
