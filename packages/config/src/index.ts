@@ -1,3 +1,4 @@
+import { officeMinutes, type OfficePeriod } from '@hotline/domain';
 import { z } from 'zod';
 
 /** Variables every service reads; a service adds its own with `loadConfig(extra)`. */
@@ -29,18 +30,14 @@ export const baseConfig = {
 
 const OFFICE_PERIODS = /^\d{2}:\d{2}-\d{2}:\d{2}(,\d{2}:\d{2}-\d{2}:\d{2})*$/;
 
-/** Whether "08:30-12:00,13:30-17:30" are real clock times, each period after the one before. */
-function orderedPeriods(text: string): boolean {
-  let previousEnd = -1;
-  for (const period of text.split(',')) {
-    const [start, end] = period.split('-').map((clock) => {
-      const [h, m] = clock.split(':').map(Number) as [number, number];
-      return h <= 24 && m <= 59 && h * 60 + m <= 24 * 60 ? h * 60 + m : NaN;
-    }) as [number, number];
-    if (!(start >= previousEnd && start < end)) return false;
-    previousEnd = end;
+/** Whether the calendar takes these office periods (real times, in order, not overlapping). */
+function calendarTakes(periods: OfficePeriod[]): boolean {
+  try {
+    officeMinutes(periods);
+    return true;
+  } catch {
+    return false;
   }
-  return true;
 }
 
 /** Variables of the services that count working time (the dispatcher's deadlines, the callbacks' due dates). */
@@ -49,8 +46,9 @@ export const workingTimeConfig = {
   OFFICE_HOURS: z
     .string()
     .transform((v) => v.replace(/\s+/g, ''))
-    .refine((v) => OFFICE_PERIODS.test(v) && orderedPeriods(v), 'expected periods of real clock times in order, like 08:30-12:00,13:30-17:30')
-    .transform((v) => v.split(',').map((period) => ({ start: period.slice(0, 5), end: period.slice(6) })))
+    .refine((v) => OFFICE_PERIODS.test(v), 'expected periods like 08:30-12:00,13:30-17:30')
+    .transform((v) => v.split(',').map((period): OfficePeriod => ({ start: period.slice(0, 5), end: period.slice(6) })))
+    .refine(calendarTakes, 'expected periods of real clock times in order, like 08:30-12:00,13:30-17:30')
     .default([
       { start: '08:30', end: '12:00' },
       { start: '13:30', end: '17:30' },

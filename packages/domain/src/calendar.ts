@@ -69,6 +69,23 @@ function parseClock(text: string): number {
   return minutes;
 }
 
+/**
+ * Office periods as [start, end) minutes after midnight; a RangeError saying what is wrong
+ * unless they are HH:MM times in order, non-overlapping and non-empty. Configuration checks
+ * OFFICE_HOURS with it, so a bad value is refused naming the variable.
+ */
+export function officeMinutes(periods: readonly OfficePeriod[]): (readonly [number, number])[] {
+  const minutes = periods.map((p) => [parseClock(p.start), parseClock(p.end)] as const);
+  if (minutes.length === 0) throw new RangeError('office hours need at least one period');
+  minutes.forEach(([start, end], i) => {
+    const previousEnd = i > 0 ? minutes[i - 1]![1] : 0;
+    if (start >= end || start < previousEnd) {
+      throw new RangeError('office hours must be ordered, non-overlapping, non-empty periods');
+    }
+  });
+  return minutes;
+}
+
 /** "YYYY-MM-DD" of the Beijing day holding `date`, e.g. for statistics periods. */
 export function beijingDateKey(date: Date): string {
   return new Date(beijingDayIndex(millisOf(date, 'date')) * DAY_MS).toISOString().slice(0, 10);
@@ -121,17 +138,7 @@ export class WorkingCalendar {
       }
     }
 
-    const periods = (options.officeHours ?? defaultOfficeHours).map(
-      (p) => [parseClock(p.start), parseClock(p.end)] as const,
-    );
-    if (periods.length === 0) throw new RangeError('office hours need at least one period');
-    periods.forEach(([start, end], i) => {
-      const previousEnd = i > 0 ? periods[i - 1]![1] : 0;
-      if (start >= end || start < previousEnd) {
-        throw new RangeError('office hours must be ordered, non-overlapping, non-empty periods');
-      }
-    });
-    this.periods = periods;
+    this.periods = officeMinutes(options.officeHours ?? defaultOfficeHours);
   }
 
   /**
@@ -246,7 +253,8 @@ export const CALENDAR_CHECK_DAYS = 60;
 /**
  * The Beijing years from `from` to `days` later that the calendar has no official data for:
  * there, of the holidays only 元旦, 劳动节 and 国庆节's fixed dates are off, the rest count as
- * working days and 调休 Saturdays as days off, so deadlines near them are wrong. The State Council publishes each year's notice in the autumn before; add it as
+ * working days and 调休 Saturdays as days off, so deadlines near them are wrong. The State
+ * Council publishes each year's notice in the autumn before; add it as
  * packages/domain/data/calendar/cn-<year>.json.
  */
 export function yearsWithoutData(calendar: WorkingCalendar, from: Date, days: number): number[] {

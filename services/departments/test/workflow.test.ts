@@ -12,6 +12,10 @@ const ecology = keyOf('ecology');
 
 const apiKeyIdOf = async (key: string) => (await database.db.select().from(apiKeys).where(eq(apiKeys.keyHash, hashApiKey(key))))[0]?.id;
 
+/** A housing clerk's action on a ticket. */
+const post = (id: string, action: string, payload?: object) =>
+  app.inject({ method: 'POST', url: `/v1/tickets/${id}/${action}`, headers: housing, ...(payload ? { payload } : {}) });
+
 const types = (body: { history: { type: string }[] }) => body.history.map((h) => h.type);
 
 t.test('accept (签收), progress and reply (办结反馈): history, projection and the replied event on the stream', async (t) => {
@@ -166,7 +170,6 @@ t.test('the 督办 cases that chase a department close when it does the work: �
     return id;
   };
   const caseRow = async (id: string) => (await database.db.select().from(supervisionCases).where(eq(supervisionCases.id, id)))[0];
-  const post = (id: string, action: string, payload?: object) => app.inject({ method: 'POST', url: `/v1/tickets/${id}/${action}`, headers: housing, ...(payload ? { payload } : {}) });
 
   const late = await seedTicket(database, names, { status: 'dispatched', department: 'housing' });
   const lateAccept = await openCase(late.id, 'housing', 'overdue_accept');
@@ -200,7 +203,6 @@ t.test('the 督办 cases that chase a department close when it does the work: �
 
 t.test('a 签收 or reply after its deadline, before the watcher saw it, brings its overdue event and 督办 case, once', async (t) => {
   const past = new Date(Date.now() - 3_600_000);
-  const post = (id: string, action: string, payload?: object) => app.inject({ method: 'POST', url: `/v1/tickets/${id}/${action}`, headers: housing, ...(payload ? { payload } : {}) });
   const historyOf = async (id: string) => (await database.db.select().from(ticketEvents).where(eq(ticketEvents.ticketId, id)).orderBy(asc(ticketEvents.seq))).map((e) => ({ type: e.type, data: e.data }));
   const casesOf = async (id: string) => database.db.select().from(supervisionCases).where(eq(supervisionCases.ticketId, id));
 
