@@ -8,8 +8,16 @@ export interface ConsumerSpec<T> {
   /** Validates a message's JSON; a message that fails is terminated, never retried. */
   parse: (data: unknown) => T;
   handle: (message: T, msg: JsMsg) => Promise<void>;
+  /**
+   * Handles the messages that queued up while the one before was handled, all at once (e.g. in
+   * one statement), so the work per message falls as the load rises. When it throws, each of
+   * them goes to `handle` on its own, so one bad message cannot hold the others back.
+   */
+  handleBatch?: (messages: T[]) => Promise<void>;
+  /** Most messages in one batch. */
+  batchSize?: number;
   logger: Log;
-  /** Messages handled at once by this replica. */
+  /** Messages (batches, with `handleBatch`) handled at once by this replica. */
   concurrency?: number;
   ackWaitMs?: number;
 }
@@ -73,22 +81,25 @@ async function putConsumer(bus: Bus, spec: Pick<ConsumerSpec<unknown>, 'stream' 
 export async function startConsumer<T>(bus: Bus, spec: ConsumerSpec<T>): Promise<RunningConsumer> {
   await ensureConsumer(bus, spec);
   const consumer = await bus.js.consumers.get(spec.stream, spec.durable);
-  const messages = await consumer.consume({ max_messages: Math.max(64, (spec.concurrency ?? 1) * 4) });
-  const log = spec.logger.child({ consumer: spec.durable });
   const limit = spec.concurrency ?? 1;
+  const batchSize = spec.handleBatch ? (spec.batchSize ?? 64) : 1;
+  const messages = await consumer.consume({ max_messages: Math.max(64, limit * batchSize * 2) });
+  const log = spec.logger.child({ consumer: spec.durable });
   const inFlight = new Set<Promise<void>>();
 
-  const process = async (msg: JsMsg) => {
-    let parsed: T;
+  const parsed = (msg: JsMsg): T | undefined => {
     try {
-      parsed = spec.parse(msg.json());
+      return spec.parse(msg.json());
     } catch (err) {
       log.error({ err, subject: msg.subject, seq: msg.seq }, 'invalid message terminated');
       msg.term('invalid message');
-      return;
+      return undefined;
     }
+  };
+
+  const handleOne = async (message: T, msg: JsMsg) => {
     try {
-      await spec.handle(parsed, msg);
+      await spec.handle(message, msg);
       msg.ack();
     } catch (err) {
       log.error({ err, subject: msg.subject, seq: msg.seq, redeliveries: msg.info.deliveryCount }, 'handler failed; will retry');
@@ -96,13 +107,55 @@ export async function startConsumer<T>(bus: Bus, spec: ConsumerSpec<T>): Promise
     }
   };
 
+  const process = async (batch: JsMsg[]) => {
+    const valid = batch.flatMap((msg) => {
+      const message = parsed(msg);
+      return message === undefined ? [] : [{ message, msg }];
+    });
+    if (valid.length > 1 && spec.handleBatch) {
+      try {
+        await spec.handleBatch(valid.map((v) => v.message));
+        for (const v of valid) v.msg.ack();
+        return;
+      } catch (err) {
+        log.warn({ err, messages: valid.length }, 'batch failed; handling its messages one by one');
+      }
+    }
+    await Promise.all(valid.map((v) => handleOne(v.message, v.msg)));
+  };
+
+  // Messages wait here while every handler is busy; a free one takes all of them (up to a batch).
+  const queue: JsMsg[] = [];
+  const drain = () => {
+    while (queue.length > 0 && inFlight.size < limit) {
+      const p = process(queue.splice(0, batchSize)).finally(() => {
+        inFlight.delete(p);
+        drain();
+      });
+      inFlight.add(p);
+    }
+  };
+
+  // Messages delivered together (read from the socket at once) are all queued before it runs.
+  let drainScheduled = false;
+  const scheduleDrain = () => {
+    if (drainScheduled) return;
+    drainScheduled = true;
+    setImmediate(() => {
+      drainScheduled = false;
+      drain();
+    });
+  };
+
   const loop = (async () => {
     for await (const msg of messages) {
-      const p = process(msg).finally(() => inFlight.delete(p));
-      inFlight.add(p);
-      if (inFlight.size >= limit) await Promise.race(inFlight);
+      queue.push(msg);
+      if (queue.length >= batchSize) drain();
+      else scheduleDrain();
+      while (queue.length >= limit * batchSize) await Promise.race(inFlight);
     }
-    await Promise.all(inFlight);
+    drain();
+    while (inFlight.size > 0) await Promise.race(inFlight);
   })();
 
   return {

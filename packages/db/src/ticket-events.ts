@@ -1,6 +1,6 @@
 import { HotlineError, type StreamNames, type TicketEvent, type TicketEventType, type EventDataMap } from '@hotline/contracts';
 import { applyEvent, IllegalTransitionError, type Actor, type TicketStatus } from '@hotline/domain';
-import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { and, eq, sql, type Column, type SQL } from 'drizzle-orm';
 import { uuidv7 } from 'uuidv7';
 import type { Db, Tx } from './client';
 import { outbox, ticketEvents, tickets, type NewTicketRow, type TicketEventRow } from './schema';
@@ -42,7 +42,7 @@ export interface TicketVersion {
 }
 
 /** The ticket's new projection after `events`: the patch, their status and version, updated when the last happened. */
-function movedOn(patch: Partial<NewTicketRow>, status: TicketStatus, version: number | SQL, events: TicketEvent[]) {
+function movedOn(patch: Partial<NewTicketRow>, status: TicketStatus, version: number, events: TicketEvent[]) {
   return { ...patch, status, version, updatedAt: new Date(events.at(-1)?.occurredAt ?? Date.now()) };
 }
 
@@ -105,6 +105,15 @@ export interface ExpectedTicket {
   version?: number;
 }
 
+/** One ticket's part of `appendToTicketsIfUnchanged`. */
+export interface TicketChange {
+  expected: ExpectedTicket;
+  events: TicketEvent[];
+  patch?: Partial<NewTicketRow>;
+  /** Messages published after the events (e.g. dispatch work items). */
+  extra?: OutboxMessage[];
+}
+
 /**
  * Appends events in one statement of its own, without a transaction: the ticket moves on
  * only if it is still as `expected`, and its history and outbox rows are written only if it
@@ -120,44 +129,106 @@ export async function appendTicketEventsIfUnchanged(
   patch: Partial<NewTicketRow> = {},
   extra: OutboxMessage[] = [],
 ): Promise<boolean> {
-  if (events.length === 0) return false;
-  const status = statusAfter(expected.status, events);
-  const count = events.length;
-  const moved = db
-    .update(tickets)
-    .set(movedOn(patch, status, sql`${tickets.version} + ${count}::int`, events))
-    .where(
-      and(
-        eq(tickets.id, expected.id),
-        eq(tickets.status, expected.status),
-        expected.version === undefined ? undefined : eq(tickets.version, expected.version),
-      ),
-    )
-    .returning({ firstSeq: sql<number>`${tickets.version} - ${count}::int`.as('first_seq') });
+  const moved = await appendToTicketsIfUnchanged(db, subjects, [{ expected, events, patch, extra }]);
+  return moved.has(expected.id);
+}
+
+/**
+ * `appendTicketEventsIfUnchanged` for many tickets at once, as a consumer does for the messages
+ * that queued up while it wrote the last ones: one statement per shape of patch (the columns it
+ * sets), so PostgreSQL commits, and the consumer writes to its socket, once for all of them.
+ * Each ticket moves or stays on its own. Returns the ids of the tickets that moved.
+ */
+export async function appendToTicketsIfUnchanged(db: Db | Tx, subjects: StreamNames, changes: TicketChange[]): Promise<Set<string>> {
+  const ids = new Set(changes.map((c) => c.expected.id));
+  if (ids.size < changes.length) throw new Error('one change per ticket: a ticket cannot move twice in one statement');
+  const byShape = new Map<string, TicketChange[]>();
+  for (const change of changes) {
+    if (change.events.length === 0) continue;
+    const shape = Object.keys(change.patch ?? {}).sort().join();
+    byShape.set(shape, [...(byShape.get(shape) ?? []), change]);
+  }
+  const moved = new Set<string>();
+  for (const [shape, group] of byShape) {
+    const rows = await db.execute<{ id: string }>(appendStatement(subjects, shape === '' ? [] : (shape.split(',') as PatchKey[]), group));
+    for (const row of rows) moved.add(row.id);
+  }
+  return moved;
+}
+
+type PatchKey = keyof NewTicketRow & keyof typeof tickets._.columns;
+
+/** A value as a parameter of `column`'s type, cast so that a VALUES list knows it. */
+function typed(column: Column, value: unknown): SQL {
+  return sql`${sql.param(value, column)}::${sql.raw(column.getSQLType())}`;
+}
+
+function appendStatement(subjects: StreamNames, keys: PatchKey[], changes: TicketChange[]): SQL {
+  const columns = keys.map((key) => tickets[key] as Column);
+  const input = sql.join(
+    changes.map(({ expected, events, patch = {} }) => {
+      const status = statusAfter(expected.status, events);
+      const values = [
+        sql`${expected.id}::uuid`,
+        sql`${expected.status}::text`,
+        sql`${expected.version ?? null}::int`,
+        sql`${status}::text`,
+        sql`${events.length}::int`,
+        sql`${(events.at(-1) as TicketEvent).occurredAt}::timestamptz`,
+        ...keys.map((key, i) => typed(columns[i] as Column, patch[key])),
+      ];
+      return sql`(${sql.join(values, sql`, `)})`;
+    }),
+    sql`, `,
+  );
+  const patchNames = keys.map((_, i) => sql.raw(`p${i}`));
   const history = sql.join(
-    events.map(
-      (e, i) =>
-        sql`(${e.id}::uuid, ${e.ticketId}::uuid, ${i}::int, ${e.type}::text, ${e.occurredAt}::timestamptz, ${e.actor.role}::text, ${e.actor.id}::text, ${e.requestId}::text, ${JSON.stringify(e.data)}::jsonb)`,
+    changes.flatMap(({ events }) =>
+      events.map(
+        (e, i) =>
+          sql`(${e.id}::uuid, ${e.ticketId}::uuid, ${i}::int, ${e.type}::text, ${e.occurredAt}::timestamptz, ${e.actor.role}::text, ${e.actor.id}::text, ${e.requestId}::text, ${JSON.stringify(e.data)}::jsonb)`,
+      ),
     ),
     sql`, `,
   );
+  let n = 0;
   const messages = sql.join(
-    outboxRows(subjects, events, extra).map((m, i) => sql`(${i}::int, ${m.id}::uuid, ${m.subject}::text, ${JSON.stringify(m.payload)}::jsonb)`),
+    changes.flatMap(({ expected, events, extra = [] }) =>
+      outboxRows(subjects, events, extra).map((m) => sql`(${n++}::int, ${expected.id}::uuid, ${m.id}::uuid, ${m.subject}::text, ${JSON.stringify(m.payload)}::jsonb)`),
+    ),
     sql`, `,
   );
-  const rows = await db.execute<{ first_seq: number }>(sql`
-    with moved as (${moved.getSQL()}),
+  const assignments = sql.join(
+    [
+      sql`status = i.next_status`,
+      sql`version = t.version + i.count`,
+      sql`updated_at = i.updated_at`,
+      ...columns.map((column, i) => sql`${sql.identifier(column.name)} = i.${patchNames[i]}`),
+    ],
+    sql`, `,
+  );
+  return sql`
+    with input (id, status, version, next_status, count, updated_at${sql.join(patchNames.map((p) => sql`, ${p}`))}) as (values ${input}),
+    moved as (
+      update ${tickets} as t set ${assignments}
+      from input i
+      where t.id = i.id and t.status = i.status and (i.version is null or t.version = i.version)
+      returning t.id, t.version - i.count as first_seq
+    ),
     new_events as (
       insert into ${ticketEvents} (id, ticket_id, seq, type, occurred_at, actor_role, actor_id, request_id, data)
       select e.id, e.ticket_id, moved.first_seq + e.i, e.type, e.occurred_at, e.actor_role, e.actor_id, e.request_id, e.data
-      from moved, (values ${history}) as e (id, ticket_id, i, type, occurred_at, actor_role, actor_id, request_id, data)
+      from (values ${history}) as e (id, ticket_id, i, type, occurred_at, actor_role, actor_id, request_id, data)
+      join moved on moved.id = e.ticket_id
     ),
     new_outbox as (
       insert into ${outbox} (id, subject, payload)
-      select m.id, m.subject, m.payload from moved, (values ${messages}) as m (n, id, subject, payload) order by m.n
+      select m.id, m.subject, m.payload
+      from (values ${messages}) as m (n, ticket_id, id, subject, payload)
+      join moved on moved.id = m.ticket_id
+      order by m.n
     )
-    select first_seq from moved`);
-  return rows.length > 0;
+    select id from moved`;
 }
 
 /** The history rows of `events`, the first at `firstSeq`. */

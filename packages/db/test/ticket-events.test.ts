@@ -6,6 +6,7 @@ import { uuidv7 } from 'uuidv7';
 import {
   appendTicketEvents,
   appendTicketEventsIfUnchanged,
+  appendToTicketsIfUnchanged,
   departments,
   eventRows,
   insertEvents,
@@ -258,4 +259,44 @@ t.test('appending in one statement inside a transaction: it is part of it', asyn
   t.match(after.ticket, { status: 'triage', version: 2, confidence: 0.5 });
   t.strictSame(after.history, [...before.history, ...eventRows([triaged], 1)]);
   t.equal(after.outbox.length, before.outbox.length + 1);
+});
+
+t.test('appending to many tickets at once: each moves or stays on its own, in one statement per patch shape', async (t) => {
+  const database = await createTestDatabase(new Cleanup(t));
+  const db = database.db;
+  const [a, b, c, d] = await Promise.all(
+    ['路灯不亮', '小区噪音扰民', '公交线路调整', '学校收费'].map((content, i) => receivedTicketWithANote(db, `20261123-00010${i}`, content)),
+  );
+  const ids = [a, b, c, d] as string[];
+  const before = await Promise.all(ids.map((id) => ticketState(db, id)));
+  const triaged = (id: string) => newTicketEvent(id, 'triaged', { reason: 'unsure', suggestion: null, modelVersion: 'v1' }, ctx);
+  const dispatchTo = (id: string) => [{ id: uuidv7(), subject: 'dbtest.hotline.dispatch.housing', payload: { ticket: id } }];
+  const changes = [
+    { expected: { id: a as string, status: 'received' as const }, events: [triaged(a as string)], patch: { confidence: 0.4 } },
+    // Expects a version the ticket is no longer at: left alone, the others still move.
+    { expected: { id: b as string, status: 'received' as const, version: 7 }, events: [triaged(b as string)], patch: { confidence: 0.5 } },
+    { expected: { id: c as string, status: 'received' as const, version: 1 }, events: [triaged(c as string)], patch: { confidence: 0.6 }, extra: dispatchTo(c as string) },
+    // Another patch shape: a statement of its own.
+    { expected: { id: d as string, status: 'received' as const }, events: [triaged(d as string)], patch: { confidence: 0.7, modelVersion: 'v9' } },
+  ];
+
+  const moved = await appendToTicketsIfUnchanged(db, names, changes);
+  t.strictSame([...moved].sort(), [a, c, d].sort(), 'the tickets still as expected moved');
+  const after = await Promise.all(ids.map((id) => ticketState(db, id)));
+  t.strictSame(after[1]?.ticket, before[1]?.ticket, 'the other one is as it was');
+  t.strictSame(after[1]?.history, before[1]?.history, 'with no history row');
+  for (const [i, confidence] of [[0, 0.4], [2, 0.6], [3, 0.7]] as const) {
+    const change = changes[i] as (typeof changes)[number];
+    t.match(after[i]?.ticket, { status: 'triage', version: 2, confidence }, `ticket ${i}: moved with its own patch`);
+    t.strictSame(after[i]?.history, [...(before[i]?.history ?? []), ...eventRows(change.events, 1)], `ticket ${i}: its own history row at seq 1`);
+  }
+  t.equal(after[3]?.ticket?.modelVersion, 'v9');
+  t.equal(after[0]?.ticket?.modelVersion, null, 'a column outside its patch left as it was');
+  const out = await db.select().from(outbox).orderBy(asc(outbox.position));
+  const ofC = out.filter((o) => o.id === changes[2]?.events[0]?.id || o.id === changes[2]?.extra?.[0]?.id).map((o) => o.subject);
+  t.strictSame(ofC, ['dbtest.hotline.ticket.triaged', 'dbtest.hotline.dispatch.housing'], "a ticket's event goes out before its message");
+  t.equal(out.length, (before[3]?.outbox.length ?? 0) + 4, 'one outbox row per moved event and message, none for the ticket left alone');
+
+  t.strictSame(await appendToTicketsIfUnchanged(db, names, changes), new Set(), 'the same changes again: nothing moves');
+  await t.rejects(appendToTicketsIfUnchanged(db, names, [changes[1], changes[1]] as typeof changes), /one change per ticket/, 'a ticket twice is refused');
 });

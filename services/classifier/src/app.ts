@@ -29,6 +29,7 @@ export async function buildClassifierApp(config: ClassifierConfig, logger?: Logg
   app.decorate('threshold', threshold);
   await app.register(classificationRoutes);
 
+  const deps = { db: app.db, names: app.names, model, threshold };
   let consumer: RunningConsumer | null = null;
   app.addHook('onReady', async () => {
     consumer = await startConsumer(app.bus, {
@@ -40,7 +41,8 @@ export async function buildClassifierApp(config: ClassifierConfig, logger?: Logg
         if (event.type !== 'received') throw new Error(`unexpected ${event.type} event`);
         return event as TicketEvent<'received'>;
       },
-      handle: (event) => classifyReceived({ db: app.db, names: app.names, model, threshold }, event),
+      handle: (event) => classifyReceived(deps, [event]),
+      handleBatch: (events) => classifyReceived(deps, events),
       logger: app.log,
       concurrency: config.CLASSIFIER_CONCURRENCY,
     });

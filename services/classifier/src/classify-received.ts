@@ -1,7 +1,7 @@
-import { unlabelledCategoryMention, type Model } from '@hotline/classifier';
+import { unlabelledCategoryMention, type Classification, type Model } from '@hotline/classifier';
 import type { StreamNames, TicketEvent } from '@hotline/contracts';
-import { appendTicketEventsIfUnchanged, newTicketEvent, type Db } from '@hotline/db';
-import { suggest } from './suggest';
+import { appendToTicketsIfUnchanged, newTicketEvent, type Db, type TicketChange } from '@hotline/db';
+import { suggestions, type Suggestion } from './suggest';
 
 export interface ClassifyDeps {
   db: Db;
@@ -13,14 +13,22 @@ export interface ClassifyDeps {
 const system = { role: 'system' as const, id: 'classifier' };
 
 /**
- * Classifies a received ticket: `classified` when the model is confident enough, `triage`
- * for an agent otherwise. Idempotent: a ticket that is no longer `received` (already
- * classified, or answered meanwhile) is left alone, so a redelivered event changes nothing.
- * Nothing here depends on the stored ticket but its status, so one statement does it.
+ * Classifies received tickets: `classified` when the model is confident enough, `triage` for
+ * an agent otherwise. Idempotent: a ticket that is no longer `received` (already classified,
+ * or answered meanwhile) is left alone, so a redelivered event changes nothing. Nothing here
+ * depends on the stored tickets but their status, so one statement writes them all.
  */
-export async function classifyReceived(deps: ClassifyDeps, event: TicketEvent<'received'>): Promise<void> {
+export async function classifyReceived(deps: ClassifyDeps, events: TicketEvent<'received'>[]): Promise<void> {
+  // A redelivered event can arrive beside the first delivery; one is enough.
+  const unique = [...new Map(events.map((e) => [e.ticketId, e])).values()];
+  const classifications = deps.model.classifyMany(unique.map((e) => ({ text: e.data.ticket.content, title: e.data.ticket.title })));
+  const changes = unique.map((event, i) => decide(deps, event, suggestions(classifications[i] as Classification)));
+  await appendToTicketsIfUnchanged(deps.db, deps.names, changes);
+}
+
+/** The ticket's classification or triage, as a change to write if it is still received. */
+function decide(deps: ClassifyDeps, event: TicketEvent<'received'>, ranked: Suggestion[]): TicketChange {
   const { ticket: summary } = event.data;
-  const ranked = suggest(deps.model, summary.content, summary.title);
   const [top, ...rest] = ranked;
   const ctx = { actor: system, requestId: event.requestId };
   const modelVersion = deps.model.version;
@@ -60,5 +68,5 @@ export async function classifyReceived(deps: ClassifyDeps, event: TicketEvent<'r
         },
         ctx,
       );
-  await appendTicketEventsIfUnchanged(deps.db, deps.names, { id: event.ticketId, status: 'received' }, [next], patch);
+  return { expected: { id: event.ticketId, status: 'received' }, events: [next], patch };
 }

@@ -7,8 +7,8 @@ export const classifierConfig = {
   CLASSIFIER_THRESHOLD: z.coerce.number().min(0).max(1).optional(),
   /** Path of a model artifact other than the committed one. */
   CLASSIFIER_MODEL: z.string().optional(),
-  /** Received tickets classified at once by this replica. */
-  CLASSIFIER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /** Batches of received tickets classified at once by this replica (a batch: what queued up meanwhile, up to 64). */
+  CLASSIFIER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(2),
 };
 
 export function loadClassifierConfig(env: Record<string, string | undefined> = process.env) {

@@ -1,5 +1,5 @@
 import { categories, categoryByName, defaultDepartmentFor, firstLevelCategories } from '@hotline/catalogue';
-import type { Model } from '@hotline/classifier';
+import type { Classification, Model } from '@hotline/classifier';
 
 export interface Suggestion {
   category: string;
@@ -8,9 +8,14 @@ export interface Suggestion {
   probability: number;
 }
 
-/** The model's ranking in the catalogue's terms: category code and default department. */
+/** The model's ranking of a text in the catalogue's terms: category code and default department. */
 export function suggest(model: Model, text: string, title?: string): Suggestion[] {
-  return model.classify(text, title).ranked.map((r) => ({
+  return suggestions(model.classify(text, title));
+}
+
+/** A classification in the catalogue's terms. */
+export function suggestions(classification: Classification): Suggestion[] {
+  return classification.ranked.map((r) => ({
     category: r.category,
     categoryCode: categoryByName(r.category)?.code ?? '',
     department: defaultDepartmentFor(r.category) ?? null,

@@ -24,8 +24,8 @@ export interface DispatcherOptions {
   now?: () => Date;
 }
 
-// Classified tickets dispatched at once by this replica.
-const DISPATCH_CONCURRENCY = 8;
+// Batches of classified tickets dispatched at once by this replica (a batch: what queued up meanwhile, up to 64).
+const DISPATCH_CONCURRENCY = 2;
 
 /** 派单 and 督办: dispatches classified tickets, lets agents route by hand, and watches deadlines. */
 export async function buildDispatcherApp(config: DispatcherConfig, logger?: Logger, options: DispatcherOptions = {}): Promise<Service> {
@@ -63,7 +63,8 @@ export async function buildDispatcherApp(config: DispatcherConfig, logger?: Logg
         if (event.type !== 'classified') throw new Error(`unexpected ${event.type} event`);
         return event as TicketEvent<'classified'>;
       },
-      handle: (event) => dispatcher.dispatchClassified(event),
+      handle: (event) => dispatcher.dispatchClassified([event]),
+      handleBatch: (events) => dispatcher.dispatchClassified(events),
       logger: app.log,
       concurrency: DISPATCH_CONCURRENCY,
     });

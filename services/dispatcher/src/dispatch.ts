@@ -1,7 +1,7 @@
 import { categories, firstLevelCategories, categoryByName, locateTicket, routeTicket, type Place } from '@hotline/catalogue';
 import { HotlineError, notFound, type DispatchMessage, type StreamNames, type TicketEvent } from '@hotline/contracts';
 import {
-  appendTicketEventsIfUnchanged,
+  appendToTicketsIfUnchanged,
   catalogueVersions,
   departments,
   newTicketEvent,
@@ -11,6 +11,7 @@ import {
   type EventContext,
   type NewTicketRow,
   type OutboxMessage,
+  type TicketChange,
   type TicketRow,
   type Tx,
 } from '@hotline/db';
@@ -93,7 +94,7 @@ interface DispatchSnapshot {
 }
 
 /**
- * The ticket, its held cases, the newest catalogue's version and the departments, in one
+ * The tickets, their held cases, the newest catalogue's version and the departments, in one
  * statement built once: drizzle's query building was 18 % of the dispatcher's CPU under load.
  */
 function snapshotQuery(db: Db) {
@@ -110,8 +111,8 @@ function snapshotQuery(db: Db) {
       departments: sql<Record<string, boolean>>`(select json_object_agg(d.code, d.full_phone) from ${departments} d)`,
     })
     .from(tickets)
-    .where(eq(tickets.id, sql.placeholder('id')))
-    .prepare('dispatch_snapshot');
+    .where(sql`${tickets.id} = any(${sql.placeholder('ids')}::uuid[])`)
+    .prepare('dispatch_snapshots');
 }
 
 /** A decided dispatch, written only if the ticket is still as it was read. */
@@ -139,25 +140,38 @@ export class Dispatcher {
   }
 
   /**
-   * Dispatches a ticket the classifier (or an agent's correction) made `classified`.
-   * Idempotent under redelivery: a ticket no longer classified is left alone.
+   * Dispatches tickets the classifier (or an agent's correction) made `classified`: read in one
+   * statement, written in one. Idempotent under redelivery: a ticket no longer classified is
+   * left alone. A ticket changed between the read and the write is read again on its own.
    */
-  async dispatchClassified(event: TicketEvent<'classified'>): Promise<void> {
+  async dispatchClassified(events: TicketEvent<'classified'>[]): Promise<void> {
+    const unique = [...new Map(events.map((e) => [e.ticketId, e])).values()];
+    const snapshots = await this.read(unique.map((e) => e.ticketId));
+    const planned = unique.flatMap((event) => {
+      const snapshot = snapshots.get(event.ticketId);
+      const plan = snapshot && this.planClassified(snapshot, event);
+      return snapshot && plan ? [{ event, change: change(snapshot.ticket, plan) }] : [];
+    });
+    const moved = await appendToTicketsIfUnchanged(this.deps.db, this.deps.names, planned.map((p) => p.change));
+    for (const { event } of planned) {
+      if (!moved.has(event.ticketId)) await this.dispatchLatest(event.ticketId, (snapshot) => this.planClassified(snapshot, event));
+    }
+  }
+
+  private planClassified(snapshot: DispatchSnapshot, event: TicketEvent<'classified'>): DispatchPlan | null {
+    if (snapshot.ticket.status !== 'classified') return null;
     const log = this.deps.logger.child({ ticketId: event.ticketId });
+    if (snapshot.heldFor.some((c) => c.reason === 'returned_twice')) {
+      log.info('ticket returned twice waits for a manager to dispatch it');
+      return null;
+    }
     try {
-      await this.dispatchLatest(event.ticketId, (snapshot) => {
-        if (snapshot.ticket.status !== 'classified') return null;
-        if (snapshot.heldFor.some((c) => c.reason === 'returned_twice')) {
-          log.info('ticket returned twice waits for a manager to dispatch it');
-          return null;
-        }
-        return this.plan(snapshot, {}, { actor: system, requestId: event.requestId });
-      });
+      return this.plan(snapshot, {}, { actor: system, requestId: event.requestId });
     } catch (err) {
       // Retrying cannot help until someone edits the catalogue; the ticket stays classified for an agent.
       if (err instanceof NoCatalogueRuleError) {
         log.warn('no catalogue rule matches; left for an agent to dispatch by hand');
-        return;
+        return null;
       }
       throw err;
     }
@@ -208,7 +222,7 @@ export class Dispatcher {
    */
   private async dispatchLatest(id: string, decide: (snapshot: DispatchSnapshot) => DispatchPlan | null): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
-      const snapshot = await this.read(id);
+      const snapshot = (await this.read([id])).get(id);
       if (!snapshot) return false;
       const plan = decide(snapshot);
       if (!plan || (await this.write(snapshot.ticket, plan))) return true;
@@ -216,11 +230,16 @@ export class Dispatcher {
     }
   }
 
-  private async read(id: string): Promise<DispatchSnapshot | null> {
-    const [row] = await this.snapshot.execute({ id });
-    if (!row) return null;
-    const catalogue = row.catalogueVersion === null ? null : await this.catalogueAt(row.catalogueVersion);
-    return { ticket: row.ticket, heldFor: row.heldFor, catalogue, departments: new Map(Object.entries(row.departments ?? {})) };
+  /** The snapshots of the tickets that exist, by id. */
+  private async read(ids: string[]): Promise<Map<string, DispatchSnapshot>> {
+    const snapshots = new Map<string, DispatchSnapshot>();
+    if (ids.length === 0) return snapshots;
+    for (const row of await this.snapshot.execute({ ids })) {
+      const catalogue = row.catalogueVersion === null ? null : await this.catalogueAt(row.catalogueVersion);
+      const departments = new Map(Object.entries(row.departments ?? {}));
+      snapshots.set(row.ticket.id, { ticket: row.ticket, heldFor: row.heldFor, catalogue, departments });
+    }
+    return snapshots;
   }
 
   /** The newest catalogue, fetched once per version: a published version never changes. */
@@ -231,8 +250,7 @@ export class Dispatcher {
 
   /** Writes `plan` if the ticket is still at the version it was planned on; false if it was not. */
   private async write(ticket: TicketRow, plan: DispatchPlan): Promise<boolean> {
-    const expected = { id: ticket.id, status: ticket.status as TicketStatus, version: ticket.version };
-    const append = (db: Db | Tx) => appendTicketEventsIfUnchanged(db, this.deps.names, expected, [plan.event], plan.patch, plan.messages);
+    const append = async (db: Db | Tx) => (await appendToTicketsIfUnchanged(db, this.deps.names, [change(ticket, plan)])).has(ticket.id);
     const resolves = plan.resolves;
     if (!resolves || resolves.ids.length === 0) return append(this.deps.db);
     return this.deps.db.transaction(async (tx) => {
@@ -307,6 +325,12 @@ export class Dispatcher {
     }));
     return { at, event, patch, messages };
   }
+}
+
+/** The plan as a write that happens only if the ticket is still at the version it was planned on. */
+function change(ticket: TicketRow, plan: DispatchPlan): TicketChange {
+  const expected = { id: ticket.id, status: ticket.status as TicketStatus, version: ticket.version };
+  return { expected, events: [plan.event], patch: plan.patch, extra: plan.messages };
 }
 
 /** The agent's department, else the newest catalogue's first matching rule. */
