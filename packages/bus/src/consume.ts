@@ -107,7 +107,7 @@ export async function startConsumer<T>(bus: Bus, spec: ConsumerSpec<T>): Promise
     }
   };
 
-  const process = async (batch: JsMsg[]) => {
+  const handleMessages = async (batch: JsMsg[]) => {
     const valid = batch.flatMap((msg) => {
       const message = parsed(msg);
       return message === undefined ? [] : [{ message, msg }];
@@ -128,7 +128,7 @@ export async function startConsumer<T>(bus: Bus, spec: ConsumerSpec<T>): Promise
   const queue: JsMsg[] = [];
   const drain = () => {
     while (queue.length > 0 && inFlight.size < limit) {
-      const p = process(queue.splice(0, batchSize)).finally(() => {
+      const p = handleMessages(queue.splice(0, batchSize)).finally(() => {
         inFlight.delete(p);
         drain();
       });

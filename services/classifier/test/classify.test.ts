@@ -88,6 +88,34 @@ t.test('a redelivered received event changes nothing twice', async (t) => {
   t.same(again, first, 'same status, fields and history');
 });
 
+t.test('a burst of tickets, classified in batches: each as the model classifies it alone, once', async (t) => {
+  const { intake, classifier } = await buildTestClassifier(t);
+  const texts = [
+    '小区垃圾站臭气熏天，污水横流，附近的化工厂晚上偷排废气，空气污染严重。',
+    '我是一名小学老师，学校今年的绩效工资迟迟没有发放，请教育局核查学校的经费使用情况。',
+    'A市A3区某路段公交车站牌被撤，市民乘坐公交车很不方便，请交通部门恢复站点。',
+    '公司拖欠工资三个月，社保也没有缴纳，请劳动监察部门帮助维权。',
+    '婚姻登记处网上预约一直约不上，结婚登记要排好几天的队，希望增加窗口。',
+    'asdkjh qwe zzxv 123 !!!',
+  ];
+  // Recorded all at once, so received events queue up behind each other at the classifier.
+  const burst = Array.from({ length: 24 }, (_, i) => `${texts[i % texts.length]}（${i + 1}）`);
+  const ids = await Promise.all(burst.map((text) => createTicket(intake, text)));
+  for (const [i, id] of ids.entries()) {
+    const ticket = await settled(intake, id);
+    const alone = classifier.model.classify(burst[i] as string, ticket.title).ranked[0];
+    const label = burst[i] as string;
+    t.same(
+      ticket.history.map((h: { type: string }) => h.type),
+      ['received', ticket.status === 'classified' ? 'classified' : 'triaged'],
+      `${label}: one step`,
+    );
+    t.ok(Math.abs(ticket.confidence - (alone?.probability ?? 0)) < 1e-6, `${label}: the confidence it has alone`);
+    if (label.startsWith('婚姻') || label.startsWith('asdkjh')) t.equal(ticket.status, 'triage', `${label}: to an agent`);
+    else t.match(ticket, { status: 'classified', modelVersion: classifier.model.version }, `${label}: routed`);
+  }
+});
+
 t.test('live suggestions and agent corrections', async (t) => {
   const { intake, classifier, database } = await buildTestClassifier(t);
   const live = await classifier.inject({

@@ -119,6 +119,30 @@ t.test('a classified ticket is dispatched once, with deadlines, catalogue versio
   t.equal(dispatched.received.length, 2, 'one dispatched event per ticket on the ticket stream');
 });
 
+t.test('classified tickets that queued up while the dispatcher was down: each dispatched once, with its own route', async (t) => {
+  const { intake, database, bus, dispatcher, replica } = await buildTestDispatcher(t, { clock: new TestClock(FRIDAY_1600) });
+  await dispatcher.close();
+  const water = { ...sampleTicket, type: 'help', location: undefined, content: '我住在A5区东风街道幸福小区，小区已经停水三天了，请尽快恢复供水。' };
+  const bodies = Array.from({ length: 24 }, (_, i) => (i % 3 === 2 ? water : { ...sampleTicket, content: `${sampleTicket.content}（${i + 1}号楼）` }));
+  const ids = await Promise.all(bodies.map((body) => createTicket(intake, body)));
+  for (const id of ids) await waitForStatus(database.db, id, 'classified');
+  await replica();
+
+  const noiseIds = ids.filter((_, i) => i % 3 !== 2);
+  const waterIds = ids.filter((_, i) => i % 3 === 2);
+  for (const id of ids) {
+    const row = await waitForStatus(database.db, id, 'dispatched');
+    const expected = waterIds.includes(id) ? { departmentCode: 'water', coDepartments: [] } : { departmentCode: 'urban-management', coDepartments: ['ecology'] };
+    t.match(row, { ...expected, version: 3, catalogueVersion: 1 }, `ticket ${row.number}: its own route`);
+  }
+  const histories = await database.db.select().from(ticketEvents).orderBy(asc(ticketEvents.ticketId), asc(ticketEvents.seq));
+  t.equal(histories.filter((h) => h.type === 'dispatched').length, 24, 'one dispatched event per ticket');
+  const received = async (code: string, expected: number) => (await pullDepartment(bus, code, expected)).map((m) => m.message.ticketId).sort();
+  t.strictSame(await received('urban-management', noiseIds.length), [...noiseIds].sort(), 'the main department: each of its tickets once');
+  t.strictSame(await received('ecology', noiseIds.length), [...noiseIds].sort(), 'the co-handling one too');
+  t.strictSame(await received('water', waterIds.length), [...waterIds].sort(), 'and the water company its own');
+});
+
 t.test('every department has its durable on its own subject, even before any work for it', async (t) => {
   const { bus } = await buildTestDispatcher(t);
   const info = await bus.jsm.consumers.info(bus.names.dispatch, 'dept-gas');
