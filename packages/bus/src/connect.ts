@@ -4,6 +4,7 @@ import { streamNames, type StreamNames } from '@hotline/contracts';
 
 /** The slice of a pino logger the bus uses; Fastify's logger fits it too. */
 export interface Log {
+  debug(obj: object, msg?: string): void;
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;

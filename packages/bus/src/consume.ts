@@ -10,8 +10,8 @@ export interface ConsumerSpec<T> {
   handle: (message: T, msg: JsMsg) => Promise<void>;
   /**
    * Handles the messages that queued up while the one before was handled, all at once (e.g. in
-   * one statement), so the work per message falls as the load rises. When it throws, each of
-   * them goes to `handle` on its own, so one bad message cannot hold the others back.
+   * one statement), so the work per message falls as the load rises. When it throws, they go to
+   * `handle` one after the other, so one bad message cannot hold the others back.
    */
   handleBatch?: (messages: T[]) => Promise<void>;
   /** Most messages in one batch. */
@@ -83,7 +83,8 @@ export async function startConsumer<T>(bus: Bus, spec: ConsumerSpec<T>): Promise
   const consumer = await bus.js.consumers.get(spec.stream, spec.durable);
   const limit = spec.concurrency ?? 1;
   const batchSize = spec.handleBatch ? (spec.batchSize ?? 64) : 1;
-  const messages = await consumer.consume({ max_messages: Math.max(64, limit * batchSize * 2) });
+  // Delivered but unacknowledged: what is being handled, one batch waiting, and this pull's buffer.
+  const messages = await consumer.consume({ max_messages: Math.max(64, limit * batchSize) });
   const log = spec.logger.child({ consumer: spec.durable });
   const inFlight = new Set<Promise<void>>();
 
@@ -116,12 +117,13 @@ export async function startConsumer<T>(bus: Bus, spec: ConsumerSpec<T>): Promise
       try {
         await spec.handleBatch(valid.map((v) => v.message));
         for (const v of valid) v.msg.ack();
+        log.debug({ messages: valid.length }, 'batch handled');
         return;
       } catch (err) {
         log.warn({ err, messages: valid.length }, 'batch failed; handling its messages one by one');
       }
     }
-    await Promise.all(valid.map((v) => handleOne(v.message, v.msg)));
+    for (const v of valid) await handleOne(v.message, v.msg);
   };
 
   // Messages wait here while every handler is busy; a free one takes all of them (up to a batch).
@@ -152,7 +154,7 @@ export async function startConsumer<T>(bus: Bus, spec: ConsumerSpec<T>): Promise
       queue.push(msg);
       if (queue.length >= batchSize) drain();
       else scheduleDrain();
-      while (queue.length >= limit * batchSize) await Promise.race(inFlight);
+      while (queue.length >= batchSize && inFlight.size >= limit) await Promise.race(inFlight);
     }
     drain();
     while (inFlight.size > 0) await Promise.race(inFlight);

@@ -23,6 +23,8 @@ t.test('a durable consumer acks after the handler, retries a failure, and termin
     },
     logger: testLogger,
     concurrency: 4,
+    // A message left unacknowledged would come back within the wait at the end.
+    ackWaitMs: 2_000,
   });
   cleanup.teardown(() => consumer.stop());
 
@@ -34,7 +36,7 @@ t.test('a durable consumer acks after the handler, retries a failure, and termin
   const until = Date.now() + 10_000;
   while (handled.length < 3 && Date.now() < until) await sleep(50);
   t.same([...handled].sort(), [1, 2, 4], 'the failed message came back and was handled');
-  await sleep(1_500);
+  await sleep(2_500);
   t.equal(handled.length, 3, 'nothing handled twice after its ack, invalid ones never');
 });
 
@@ -68,6 +70,8 @@ t.test('a batching consumer takes what queued up while it was busy in one batch,
     batchSize: 20,
     logger: testLogger,
     concurrency: 1,
+    // A message left unacknowledged would come back within the wait at the end.
+    ackWaitMs: 2_000,
   });
   cleanup.teardown(() => consumer.stop());
 
@@ -89,6 +93,6 @@ t.test('a batching consumer takes what queued up while it was busy in one batch,
     Array.from({ length: 20 }, (_, i) => i + 1),
     'the refused batch was handled one by one (13 when it came back)',
   );
-  await sleep(1_500);
+  await sleep(2_500);
   t.equal(handled().length, 31, 'nothing handled twice after its ack');
 });

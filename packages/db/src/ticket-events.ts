@@ -143,88 +143,110 @@ export async function appendToTicketsIfUnchanged(db: Db | Tx, subjects: StreamNa
   const ids = new Set(changes.map((c) => c.expected.id));
   if (ids.size < changes.length) throw new Error('one change per ticket: a ticket cannot move twice in one statement');
   const byShape = new Map<string, TicketChange[]>();
-  for (const change of changes) {
+  // In id order, the order in which other writers of several tickets (a merge) lock them.
+  for (const change of [...changes].sort((a, b) => (a.expected.id < b.expected.id ? -1 : 1))) {
     if (change.events.length === 0) continue;
-    const shape = Object.keys(change.patch ?? {}).sort().join();
-    byShape.set(shape, [...(byShape.get(shape) ?? []), change]);
+    const keys = patchKeys(change.patch ?? {});
+    byShape.set(keys.join(), [...(byShape.get(keys.join()) ?? []), change]);
   }
   const moved = new Set<string>();
-  for (const [shape, group] of byShape) {
-    const rows = await db.execute<{ id: string }>(appendStatement(subjects, shape === '' ? [] : (shape.split(',') as PatchKey[]), group));
+  for (const group of byShape.values()) {
+    const rows = await db.execute<{ id: string }>(appendStatement(subjects, patchKeys(group[0]?.patch ?? {}), group));
     for (const row of rows) moved.add(row.id);
   }
   return moved;
 }
 
 type PatchKey = keyof NewTicketRow & keyof typeof tickets._.columns;
+/** Set from the events themselves, never by a patch. */
+const MOVED_ON: readonly string[] = ['status', 'version', 'updatedAt'];
 
-/** A value as a parameter of `column`'s type, cast so that a VALUES list knows it. */
-function typed(column: Column, value: unknown): SQL {
-  return sql`${sql.param(value, column)}::${sql.raw(column.getSQLType())}`;
+/** The columns a patch sets (drizzle leaves a key whose value is undefined alone, and so does this). */
+function patchKeys(patch: Partial<NewTicketRow>): PatchKey[] {
+  const keys = Object.keys(patch).filter((key) => patch[key as PatchKey] !== undefined);
+  const refused = keys.filter((key) => MOVED_ON.includes(key) || !(key in tickets));
+  if (refused.length > 0) throw new Error(`a patch cannot set ${refused.join(', ')}`);
+  return keys.sort() as PatchKey[];
 }
 
+/** A patch value as PostgreSQL's driver takes it for the column (a Date as ISO text, an array as its literal). */
+function driverValue(column: Column, value: unknown): unknown {
+  return value === null ? null : column.mapToDriverValue(value);
+}
+
+/**
+ * Rows as one JSON parameter, read back by `json_to_recordset` with the columns' types: the
+ * statement's text (and the statement postgres.js prepares for it) then depends on the patch's
+ * columns alone, not on how many tickets, events or messages the batch has. (Arrays of each
+ * field would need no JSON, but postgres.js sends a null in a text array as the text "NULL" and
+ * cannot send a timestamptz array.)
+ */
+function recordset(rows: Record<string, unknown>[], columns: string): SQL {
+  return sql`json_to_recordset(${JSON.stringify(rows)}::json) as ${sql.raw(columns)}`;
+}
+
+/** The statement for changes with the same patch columns. */
 function appendStatement(subjects: StreamNames, keys: PatchKey[], changes: TicketChange[]): SQL {
   const columns = keys.map((key) => tickets[key] as Column);
-  const input = sql.join(
-    changes.map(({ expected, events, patch = {} }) => {
-      const status = statusAfter(expected.status, events);
-      const values = [
-        sql`${expected.id}::uuid`,
-        sql`${expected.status}::text`,
-        sql`${expected.version ?? null}::int`,
-        sql`${status}::text`,
-        sql`${events.length}::int`,
-        sql`${(events.at(-1) as TicketEvent).occurredAt}::timestamptz`,
-        ...keys.map((key, i) => typed(columns[i] as Column, patch[key])),
-      ];
-      return sql`(${sql.join(values, sql`, `)})`;
-    }),
-    sql`, `,
-  );
-  const patchNames = keys.map((_, i) => sql.raw(`p${i}`));
-  const history = sql.join(
-    changes.flatMap(({ events }) =>
-      events.map(
-        (e, i) =>
-          sql`(${e.id}::uuid, ${e.ticketId}::uuid, ${i}::int, ${e.type}::text, ${e.occurredAt}::timestamptz, ${e.actor.role}::text, ${e.actor.id}::text, ${e.requestId}::text, ${JSON.stringify(e.data)}::jsonb)`,
-      ),
-    ),
-    sql`, `,
+  const input = changes.map(({ expected, events, patch = {} }) => {
+    const row: Record<string, unknown> = {
+      id: expected.id,
+      status: expected.status,
+      version: expected.version ?? null,
+      next_status: statusAfter(expected.status, events),
+      count: events.length,
+      updated_at: (events.at(-1) as TicketEvent).occurredAt,
+    };
+    keys.forEach((key, i) => (row[`p${i}`] = driverValue(columns[i] as Column, patch[key])));
+    return row;
+  });
+  const inputColumns = [
+    'id uuid, status text, version int, next_status text, count int, updated_at timestamptz',
+    ...columns.map((column, i) => `p${i} ${column.getSQLType()}`),
+  ].join(', ');
+  const history = changes.flatMap(({ events }) =>
+    events.map((e, i) => ({
+      id: e.id,
+      ticket_id: e.ticketId,
+      i,
+      type: e.type,
+      occurred_at: e.occurredAt,
+      actor_role: e.actor.role,
+      actor_id: e.actor.id,
+      request_id: e.requestId,
+      data: e.data,
+    })),
   );
   let n = 0;
-  const messages = sql.join(
-    changes.flatMap(({ expected, events, extra = [] }) =>
-      outboxRows(subjects, events, extra).map((m) => sql`(${n++}::int, ${expected.id}::uuid, ${m.id}::uuid, ${m.subject}::text, ${JSON.stringify(m.payload)}::jsonb)`),
-    ),
-    sql`, `,
+  const messages = changes.flatMap(({ expected, events, extra = [] }) =>
+    outboxRows(subjects, events, extra).map((m) => ({ n: n++, ticket_id: expected.id, id: m.id, subject: m.subject, payload: m.payload })),
   );
   const assignments = sql.join(
     [
       sql`status = i.next_status`,
       sql`version = t.version + i.count`,
       sql`updated_at = i.updated_at`,
-      ...columns.map((column, i) => sql`${sql.identifier(column.name)} = i.${patchNames[i]}`),
+      ...columns.map((column, i) => sql`${sql.identifier(column.name)} = i.${sql.raw(`p${i}`)}`),
     ],
     sql`, `,
   );
   return sql`
-    with input (id, status, version, next_status, count, updated_at${sql.join(patchNames.map((p) => sql`, ${p}`))}) as (values ${input}),
-    moved as (
+    with moved as (
       update ${tickets} as t set ${assignments}
-      from input i
+      from ${recordset(input, `i (${inputColumns})`)}
       where t.id = i.id and t.status = i.status and (i.version is null or t.version = i.version)
       returning t.id, t.version - i.count as first_seq
     ),
     new_events as (
       insert into ${ticketEvents} (id, ticket_id, seq, type, occurred_at, actor_role, actor_id, request_id, data)
       select e.id, e.ticket_id, moved.first_seq + e.i, e.type, e.occurred_at, e.actor_role, e.actor_id, e.request_id, e.data
-      from (values ${history}) as e (id, ticket_id, i, type, occurred_at, actor_role, actor_id, request_id, data)
+      from ${recordset(history, 'e (id uuid, ticket_id uuid, i int, type text, occurred_at timestamptz, actor_role text, actor_id text, request_id text, data jsonb)')}
       join moved on moved.id = e.ticket_id
     ),
     new_outbox as (
       insert into ${outbox} (id, subject, payload)
       select m.id, m.subject, m.payload
-      from (values ${messages}) as m (n, ticket_id, id, subject, payload)
+      from ${recordset(messages, 'm (n int, ticket_id uuid, id uuid, subject text, payload jsonb)')}
       join moved on moved.id = m.ticket_id
       order by m.n
     )

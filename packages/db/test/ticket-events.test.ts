@@ -299,4 +299,12 @@ t.test('appending to many tickets at once: each moves or stays on its own, in on
 
   t.strictSame(await appendToTicketsIfUnchanged(db, names, changes), new Set(), 'the same changes again: nothing moves');
   await t.rejects(appendToTicketsIfUnchanged(db, names, [changes[1], changes[1]] as typeof changes), /one change per ticket/, 'a ticket twice is refused');
+  const stillReceived = { expected: { id: b as string, status: 'received' as const }, events: [triaged(b as string)] };
+  await t.rejects(
+    appendToTicketsIfUnchanged(db, names, [{ ...stillReceived, patch: { status: 'closed', version: 9 } }]),
+    /a patch cannot set status, version/,
+    'the status and version come from the events, never from a patch',
+  );
+  t.strictSame(await appendToTicketsIfUnchanged(db, names, [{ ...stillReceived, patch: { confidence: 0.3, modelVersion: undefined } }]), new Set([b]));
+  t.match((await ticketState(db, b as string)).ticket, { status: 'triage', confidence: 0.3, modelVersion: null }, 'a key set to undefined is left alone, as drizzle does');
 });

@@ -31,6 +31,13 @@ export class Cleanup implements Teardown {
 
 export const testLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
+/** A logger that keeps what a service logs at `level` and above, for tests that assert what it did. */
+export function recordingLogger(level: pino.Level = 'warn') {
+  const lines: string[] = [];
+  const logger = pino({ level }, { write: (line: string) => void lines.push(line) });
+  return { logger, records: () => lines.map((line) => JSON.parse(line) as { msg: string; [field: string]: unknown }) };
+}
+
 export function uniqueName(kind: string): string {
   return `${kind}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
 }

@@ -1,6 +1,6 @@
 import { parseTicketEvent } from '@hotline/contracts';
 import { classificationCorrections, ticketEvents } from '@hotline/db';
-import { collectMessages, sleep } from '@hotline/testkit';
+import { collectMessages, recordingLogger, sleep } from '@hotline/testkit';
 import { eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import t from 'tap';
@@ -89,7 +89,8 @@ t.test('a redelivered received event changes nothing twice', async (t) => {
 });
 
 t.test('a burst of tickets, classified in batches: each as the model classifies it alone, once', async (t) => {
-  const { intake, classifier } = await buildTestClassifier(t);
+  const log = recordingLogger('debug');
+  const { intake, classifier } = await buildTestClassifier(t, {}, log.logger);
   const texts = [
     '小区垃圾站臭气熏天，污水横流，附近的化工厂晚上偷排废气，空气污染严重。',
     '我是一名小学老师，学校今年的绩效工资迟迟没有发放，请教育局核查学校的经费使用情况。',
@@ -114,6 +115,9 @@ t.test('a burst of tickets, classified in batches: each as the model classifies 
     if (label.startsWith('婚姻') || label.startsWith('asdkjh')) t.equal(ticket.status, 'triage', `${label}: to an agent`);
     else t.match(ticket, { status: 'classified', modelVersion: classifier.model.version }, `${label}: routed`);
   }
+  const batches = log.records().filter((r) => r.msg === 'batch handled');
+  t.ok(batches.some((b) => (b.messages as number) > 1), `tickets were classified in batches (${batches.map((b) => b.messages).join(', ')})`);
+  t.strictSame(log.records().filter((r) => (r.level as number) >= 40).map((r) => r.msg), [], 'no batch failed, nothing else went wrong');
 });
 
 t.test('live suggestions and agent corrections', async (t) => {

@@ -1,7 +1,7 @@
 import { parseTicketEvent } from '@hotline/contracts';
 import { ticketEvents } from '@hotline/db';
 import { acceptDeadline, loadChinaCalendar, replyDeadline } from '@hotline/domain';
-import { collectMessages, sleep } from '@hotline/testkit';
+import { collectMessages, recordingLogger, sleep } from '@hotline/testkit';
 import { asc, eq } from 'drizzle-orm';
 import t from 'tap';
 import { buildTestDispatcher, createTicket, pullDepartment, sampleTicket, TestClock, ticketRow, waitForStatus } from './helper';
@@ -120,7 +120,8 @@ t.test('a classified ticket is dispatched once, with deadlines, catalogue versio
 });
 
 t.test('classified tickets that queued up while the dispatcher was down: each dispatched once, with its own route', async (t) => {
-  const { intake, database, bus, dispatcher, replica } = await buildTestDispatcher(t, { clock: new TestClock(FRIDAY_1600) });
+  const log = recordingLogger('debug');
+  const { intake, database, bus, dispatcher, replica } = await buildTestDispatcher(t, { clock: new TestClock(FRIDAY_1600), logger: log.logger });
   await dispatcher.close();
   const water = { ...sampleTicket, type: 'help', location: undefined, content: '我住在A5区东风街道幸福小区，小区已经停水三天了，请尽快恢复供水。' };
   const bodies = Array.from({ length: 24 }, (_, i) => (i % 3 === 2 ? water : { ...sampleTicket, content: `${sampleTicket.content}（${i + 1}号楼）` }));
@@ -141,6 +142,9 @@ t.test('classified tickets that queued up while the dispatcher was down: each di
   t.strictSame(await received('urban-management', noiseIds.length), [...noiseIds].sort(), 'the main department: each of its tickets once');
   t.strictSame(await received('ecology', noiseIds.length), [...noiseIds].sort(), 'the co-handling one too');
   t.strictSame(await received('water', waterIds.length), [...waterIds].sort(), 'and the water company its own');
+  const batches = log.records().filter((r) => r.msg === 'batch handled' && r.consumer === 'dispatcher');
+  t.ok(batches.some((b) => (b.messages as number) > 1), `dispatched in batches (${batches.map((b) => b.messages).join(', ')})`);
+  t.strictSame(log.records().filter((r) => (r.level as number) >= 50 || r.msg === 'batch failed; handling its messages one by one'), [], 'no batch failed');
 });
 
 t.test('every department has its durable on its own subject, even before any work for it', async (t) => {

@@ -7,6 +7,7 @@ import { buildIntakeApp, loadIntakeConfig } from '@hotline/intake';
 import type { Service } from '@hotline/server';
 import { admin, agent, Cleanup, createTestBus, departmentKey, manager, TestClock, createTestDatabase, NATS_URL, sleep, testLogger, uniqueName } from '@hotline/testkit';
 import { eq } from 'drizzle-orm';
+import type { Logger } from 'pino';
 import { buildDispatcherApp } from '../src/app';
 import { loadDispatcherConfig } from '../src/config';
 
@@ -25,7 +26,7 @@ export { admin, agent, departmentKey, manager, TestClock };
  */
 export async function buildTestDispatcher(
   t: Tap,
-  options: { clock?: TestClock; classifierThreshold?: number; env?: Record<string, string> } = {},
+  options: { clock?: TestClock; classifierThreshold?: number; env?: Record<string, string>; logger?: Logger } = {},
 ) {
   const cleanup = new Cleanup(t);
   const database = await createTestDatabase(cleanup);
@@ -45,7 +46,7 @@ export async function buildTestDispatcher(
 
   const replica = async (env: Record<string, string> = {}): Promise<Service> => {
     const config = loadDispatcherConfig({ ...common, WATCH_INTERVAL_MS: '3600000', ...options.env, ...env });
-    const app = await buildDispatcherApp(config, testLogger, { now: clock.now });
+    const app = await buildDispatcherApp(config, options.logger ?? testLogger, { now: clock.now });
     // Closing twice is harmless, so a test may stop a replica early to restart it.
     cleanup.teardown(() => app.close());
     await app.ready();
