@@ -234,7 +234,10 @@ function appendStatement(subjects: StreamNames, keys: PatchKey[], changes: Ticke
     with moved as (
       update ${tickets} as t set ${assignments}
       from ${recordset(input, `i (${inputColumns})`)}
-      where t.id = i.id and t.status = i.status and (i.version is null or t.version = i.version)
+      -- The ids again as an array: a prepared statement's generic plan knows nothing of how many
+      -- rows the JSON holds, and would join it with a scan of every ticket.
+      where t.id = any(${sql.param(changes.map((c) => c.expected.id))}::uuid[])
+        and t.id = i.id and t.status = i.status and (i.version is null or t.version = i.version)
       returning t.id, t.version - i.count as first_seq
     ),
     new_events as (
