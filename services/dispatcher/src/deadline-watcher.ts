@@ -67,6 +67,24 @@ function runningDeadlines(t: DeadlineFields): Deadline[] {
  * and the event commit together and the row's key refuses a second one. A moved deadline
  * (an approved extension) has a new due time and so gets alerts of its own.
  */
+type Candidate = Awaited<ReturnType<DeadlineWatcher['candidates']>>[number];
+
+/** The stages already recorded for a candidate's current due times, as `kind:stage`. */
+function stagesDone(r: Candidate): Set<string> {
+  const flags: [string, boolean][] = [
+    ['accept:warning', r.acceptWarned],
+    ['accept:overdue', r.acceptOverdue],
+    ['reply:warning', r.replyWarned],
+    ['reply:overdue', r.replyOverdue],
+    ['callback:warning', r.callbackWarned],
+    ['callback:overdue', r.callbackOverdue],
+  ];
+  return new Set(flags.filter(([, set]) => set).map(([key]) => key));
+}
+
+/** Tickets looked at between two turns of the event loop. */
+const SCAN_SLICE = 200;
+
 export class DeadlineWatcher {
   /** warningAt per (ticket, deadline, start, due): calendar math once per deadline, not once per scan. */
   private warnings = new Map<string, number>();
@@ -76,7 +94,16 @@ export class DeadlineWatcher {
   async watch(now: Date): Promise<WatchSummary> {
     const candidates = await this.candidates();
     const seen = new Map<string, number>();
-    const due = candidates.filter((c) => this.alertsDue(c, now, seen).some((a) => !c.done.has(`${a.kind}:${a.stage}`)));
+    const due: { id: string }[] = [];
+    // Every running deadline is looked at, and a new one costs calendar arithmetic: in slices,
+    // so that the dispatches this process consumes meanwhile do not wait for the whole scan.
+    for (let start = 0; start < candidates.length; start += SCAN_SLICE) {
+      if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+      for (const c of candidates.slice(start, start + SCAN_SLICE)) {
+        const done = stagesDone(c);
+        if (this.alertsDue(c, now, seen).some((a) => !done.has(`${a.kind}:${a.stage}`))) due.push(c);
+      }
+    }
     this.warnings = seen;
     const summary: WatchSummary = { warnings: 0, overdue: 0 };
     for (const c of due) {
@@ -94,12 +121,12 @@ export class DeadlineWatcher {
   }
 
   /** Tickets under a running deadline, with the stages already recorded for their current due times. */
-  private async candidates(): Promise<(DeadlineFields & { done: Set<string> })[]> {
+  private async candidates() {
     const dueOf = { accept: tickets.acceptDeadline, reply: tickets.replyDeadline, callback: callbacks.due };
     const stageDone = (kind: DeadlineKind, stage: Stage) =>
       sql<boolean>`exists (select 1 from ${deadlineAlerts} a where a.ticket_id = ${tickets.id} and a.deadline = ${kind}
         and a.due = ${dueOf[kind]} and a.stage = ${stage})`;
-    const rows = await this.deps.db
+    return this.deps.db
       .select({
         id: tickets.id,
         status: tickets.status,
@@ -120,17 +147,6 @@ export class DeadlineWatcher {
       // A replied ticket has one open callback (回访) at a time.
       .leftJoin(callbacks, and(eq(callbacks.ticketId, tickets.id), isNull(callbacks.completedAt)))
       .where(inArray(tickets.status, ['dispatched', 'accepted', 'callback_pending']));
-    return rows.map((r) => {
-      const flags: [string, boolean][] = [
-        ['accept:warning', r.acceptWarned],
-        ['accept:overdue', r.acceptOverdue],
-        ['reply:warning', r.replyWarned],
-        ['reply:overdue', r.replyOverdue],
-        ['callback:warning', r.callbackWarned],
-        ['callback:overdue', r.callbackOverdue],
-      ];
-      return { ...r, done: new Set(flags.filter(([, set]) => set).map(([key]) => key)) };
-    });
   }
 
   /**
