@@ -88,7 +88,8 @@ export async function startConsumer<T>(bus: Bus, spec: ConsumerSpec<T>): Promise
   const log = spec.logger.child({ consumer: spec.durable });
   const inFlight = new Set<Promise<void>>();
 
-  const parsed = (msg: JsMsg): T | undefined => {
+  /** The message's event, or undefined for a message that is not valid (terminated: it would never become valid). */
+  const parseOrTerminate = (msg: JsMsg): T | undefined => {
     try {
       return spec.parse(msg.json());
     } catch (err) {
@@ -110,7 +111,7 @@ export async function startConsumer<T>(bus: Bus, spec: ConsumerSpec<T>): Promise
 
   const handleMessages = async (batch: JsMsg[]) => {
     const valid = batch.flatMap((msg) => {
-      const message = parsed(msg);
+      const message = parseOrTerminate(msg);
       return message === undefined ? [] : [{ message, msg }];
     });
     if (valid.length > 1 && spec.handleBatch) {

@@ -142,16 +142,18 @@ export async function appendTicketEventsIfUnchanged(
 export async function appendToTicketsIfUnchanged(db: Db | Tx, subjects: StreamNames, changes: TicketChange[]): Promise<Set<string>> {
   const ids = new Set(changes.map((c) => c.expected.id));
   if (ids.size < changes.length) throw new Error('one change per ticket: a ticket cannot move twice in one statement');
-  const byShape = new Map<string, TicketChange[]>();
+  const byShape = new Map<string, { keys: PatchKey[]; changes: TicketChange[] }>();
   // In id order, the order in which other writers of several tickets (a merge) lock them.
   for (const change of [...changes].sort((a, b) => (a.expected.id < b.expected.id ? -1 : 1))) {
     if (change.events.length === 0) continue;
     const keys = patchKeys(change.patch ?? {});
-    byShape.set(keys.join(), [...(byShape.get(keys.join()) ?? []), change]);
+    let shape = byShape.get(keys.join());
+    if (!shape) byShape.set(keys.join(), (shape = { keys, changes: [] }));
+    shape.changes.push(change);
   }
   const moved = new Set<string>();
-  for (const group of byShape.values()) {
-    const rows = await db.execute<{ id: string }>(appendStatement(subjects, patchKeys(group[0]?.patch ?? {}), group));
+  for (const { keys, changes: group } of byShape.values()) {
+    const rows = await db.execute<{ id: string }>(appendStatement(subjects, keys, group));
     for (const row of rows) moved.add(row.id);
   }
   return moved;
