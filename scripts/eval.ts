@@ -5,7 +5,8 @@
  * refits the model on the training part alone with the settings train chose and recorded in
  * metrics.json, and reports on the holdout. The committed model is not evaluated directly: it
  * was refitted on every row, holdout included, so its figures there would be flattering.
- * Writes the recommended threshold (smallest with ≥ 97 % precision) back into metrics.json.
+ * Writes the recommended threshold (smallest with ≥ 97 % precision) and minimum of content words
+ * back into metrics.json.
  */
 import { writeFileSync } from 'node:fs';
 import { Model } from '@hotline/classifier';
@@ -29,9 +30,11 @@ const { artifact } = trainClassifier(data.train, data.labels, { cGrid: [c], fold
 const evaluation = evaluateOnHoldout(new Model(artifact), data.holdout);
 printEvaluation(evaluation, data.labels, (line) => console.log(line));
 
-const committed = readJson<{ version: string; recommendedThreshold: number }>(modelFile);
-if (committed.recommendedThreshold !== evaluation.recommended.threshold) {
-  progress(`warning: the committed model ${committed.version} carries threshold ${committed.recommendedThreshold}; run pnpm train to refresh it`);
+const committed = readJson<{ version: string; recommendedThreshold: number; recommendedMinimumContentWords?: number }>(modelFile);
+if (committed.recommendedThreshold !== evaluation.recommended.threshold || committed.recommendedMinimumContentWords !== evaluation.recommendedMinimumContentWords) {
+  progress(
+    `warning: the committed model ${committed.version} carries threshold ${committed.recommendedThreshold} and minimum ${committed.recommendedMinimumContentWords ?? 'none'}; run pnpm train to refresh it`,
+  );
 }
 const updated: Metrics = {
   ...metrics,
@@ -39,6 +42,7 @@ const updated: Metrics = {
   recommendedThreshold: evaluation.recommended.threshold,
   coverageAtRecommendedThreshold: evaluation.recommended.coverage,
   precisionAtRecommendedThreshold: evaluation.recommended.precision,
+  recommendedMinimumContentWords: evaluation.recommendedMinimumContentWords,
 };
 writeFileSync(metricsFile, `${JSON.stringify(updated, null, 2)}\n`);
 progress('updated recommendedThreshold in metrics.json');

@@ -234,6 +234,7 @@ async function run(): Promise<boolean> {
     RATE_LIMIT_PER_MINUTE: '0',
     // Every ticket is routed without triage, so every one must reach a department.
     CLASSIFIER_THRESHOLD: '0',
+    CLASSIFIER_MIN_CONTENT_WORDS: '0',
   };
   delete env.PORT;
   delete env.PORT_OFFSET;

@@ -37,7 +37,12 @@ const final = trainClassifier(data.deduplication.kept, data.labels, {
   temperature: evaluated.report.temperature,
   onProgress: progress,
 });
-const artifact = { ...final.artifact, trainedOn: 'all' as const, recommendedThreshold: evaluation.recommended.threshold };
+const artifact = {
+  ...final.artifact,
+  trainedOn: 'all' as const,
+  recommendedThreshold: evaluation.recommended.threshold,
+  recommendedMinimumContentWords: evaluation.recommendedMinimumContentWords,
+};
 
 mkdirSync(outDirectory, { recursive: true });
 const modelPath = path.join(outDirectory, 'model.json');
@@ -84,6 +89,7 @@ const metrics: Metrics = {
   targetPrecision: TARGET_PRECISION,
   coverageAtRecommendedThreshold: evaluation.recommended.coverage,
   precisionAtRecommendedThreshold: evaluation.recommended.precision,
+  recommendedMinimumContentWords: evaluation.recommendedMinimumContentWords,
   modelBytes: statSync(modelPath).size,
   trainingSeconds: Math.round((Date.now() - started) / 1000),
 };
@@ -99,6 +105,7 @@ console.log(
     recommendedThreshold: metrics.recommendedThreshold,
     coverage: metrics.coverageAtRecommendedThreshold,
     precision: metrics.precisionAtRecommendedThreshold,
+    recommendedMinimumContentWords: metrics.recommendedMinimumContentWords,
     trainingSeconds: metrics.trainingSeconds,
   }),
 );

@@ -1,4 +1,4 @@
-import type { Model } from '@hotline/classifier';
+import type { Classification, Model } from '@hotline/classifier';
 import {
   classificationFigures,
   meanNegativeLogLikelihood,
@@ -20,6 +20,61 @@ export interface HoldoutEvaluation {
   recommended: ThresholdFigures;
   /** Coverage and precision of each text kind at the overall recommended threshold. */
   atRecommendedByTextKind: Record<'raw' | 'tokens', ThresholdFigures>;
+  /** Held-out texts and raw messages cut short, by how many content words the model saw, at the recommended threshold. */
+  byContentWords: ContentWordsFigures[];
+  /** Fewest content words to auto-route at: every band from it up is ≥ TARGET_PRECISION precise at the recommended threshold. */
+  recommendedMinimumContentWords: number;
+  /** The holdout, whole, with both the threshold and that minimum. */
+  atRecommended: ThresholdFigures & { minimumContentWords: number };
+}
+
+/** Upper ends of the content-word bands the evaluation reports (the last band is open). */
+export const CONTENT_WORD_BANDS = [4, 8, 12, 16, 24];
+
+export interface ContentWordsFigures {
+  /** Content words from `from` to `to` (null: no upper end). */
+  from: number;
+  to: number | null;
+  texts: number;
+  /** Of the texts, routed automatically at the recommended threshold, and right among those. */
+  coverage: number;
+  precision: number;
+}
+
+/**
+ * What an agent may type instead of the whole appeal: each held-out raw message's title alone
+ * and the first 15, 30 and 60 characters of its body, beside every held-out text whole.
+ */
+function shortenedTexts(holdout: readonly PreparedRow<LabelledRow>[]): { text: string; label: string }[] {
+  const texts: { text: string; label: string }[] = [];
+  for (const { row } of holdout) {
+    texts.push({ text: row.text, label: row.label });
+    if (row.kind !== 'raw') continue;
+    const newline = row.text.indexOf('\n');
+    const body = row.text.slice(newline + 1);
+    if (newline > 0) texts.push({ text: row.text.slice(0, newline), label: row.label });
+    for (const length of [15, 30, 60]) texts.push({ text: body.slice(0, length), label: row.label });
+  }
+  return texts;
+}
+
+/** The start of the lowest band from which every band up is precise enough (bands where nothing is routed pass). */
+export function recommendMinimumContentWords(bands: readonly ContentWordsFigures[], targetPrecision: number): number {
+  let minimum = bands[bands.length - 1]?.from ?? 0;
+  for (let i = bands.length - 1; i >= 0 && (bands[i] as ContentWordsFigures).precision >= targetPrecision; i--) minimum = (bands[i] as ContentWordsFigures).from;
+  return minimum === 1 ? 0 : minimum;
+}
+
+function byContentWords(model: Model, texts: readonly { text: string; label: string }[], threshold: number): ContentWordsFigures[] {
+  const scored = texts.map(({ text, label }) => ({ label, result: model.classify(text) }));
+  return [0, ...CONTENT_WORD_BANDS].map((previous, i) => {
+    const from = previous + 1;
+    const to = CONTENT_WORD_BANDS[i] ?? null;
+    const band = scored.filter(({ result }) => result.contentWords >= from && (to === null || result.contentWords <= to));
+    const routed = band.filter(({ result }) => result.confidence >= threshold);
+    const right = routed.filter(({ label, result }) => result.category === label).length;
+    return { from, to, texts: band.length, coverage: band.length ? routed.length / band.length : 0, precision: routed.length ? right / routed.length : 1 };
+  });
 }
 
 /**
@@ -31,8 +86,9 @@ export function evaluateOnHoldout(model: Model, holdout: readonly PreparedRow<La
   const K = labels.length;
   const probabilities = new Float64Array(holdout.length * K);
   const gold = Int32Array.from(holdout, (r) => labels.indexOf(r.row.label));
-  holdout.forEach((r, i) => {
-    for (const { category, probability } of model.classify(r.row.text).ranked) probabilities[i * K + labels.indexOf(category)] = probability;
+  const results = holdout.map((r) => model.classify(r.row.text));
+  results.forEach((result, i) => {
+    for (const { category, probability } of result.ranked) probabilities[i * K + labels.indexOf(category)] = probability;
   });
   const subset = (keep: (r: PreparedRow<LabelledRow>) => boolean) => {
     const idx = holdout.map((r, i) => (keep(r) ? i : -1)).filter((i) => i >= 0);
@@ -52,6 +108,10 @@ export function evaluateOnHoldout(model: Model, holdout: readonly PreparedRow<La
   const raw = subset((r) => r.row.kind === 'raw');
   const tokens = subset((r) => r.row.kind === 'tokens');
   const recommended = recommendThreshold(probabilities, gold, K, TARGET_PRECISION);
+  const bands = byContentWords(model, shortenedTexts(holdout), recommended.threshold);
+  const minimumContentWords = recommendMinimumContentWords(bands, TARGET_PRECISION);
+  const routed = holdout.map((r, i) => ({ label: r.row.label, result: results[i] as Classification })).filter(({ result }) => result.confidence >= recommended.threshold && result.contentWords >= minimumContentWords);
+  const routedRight = routed.filter(({ label, result }) => result.category === label).length;
   return {
     overall: figures(probabilities, gold),
     byTextKind: { raw: figures(raw.p, raw.y), tokens: figures(tokens.p, tokens.y) },
@@ -60,6 +120,15 @@ export function evaluateOnHoldout(model: Model, holdout: readonly PreparedRow<La
     atRecommendedByTextKind: {
       raw: thresholdFigures(raw.p, raw.y, K, [recommended.threshold])[0] as ThresholdFigures,
       tokens: thresholdFigures(tokens.p, tokens.y, K, [recommended.threshold])[0] as ThresholdFigures,
+    },
+    byContentWords: bands,
+    recommendedMinimumContentWords: minimumContentWords,
+    atRecommended: {
+      threshold: recommended.threshold,
+      minimumContentWords,
+      coverage: routed.length / holdout.length,
+      precision: routed.length ? routedRight / routed.length : 1,
+      routed: routed.length,
     },
   };
 }
@@ -92,4 +161,14 @@ export function printEvaluation(evaluation: HoldoutEvaluation, labels: readonly 
     const k = evaluation.atRecommendedByTextKind[kind];
     write(`  ${kind.padEnd(6)} at ${r.threshold.toFixed(2)}: ${pct(k.coverage)} auto-routed at ${pct(k.precision)} precision`);
   }
+  write('');
+  write(`by content words, at ${r.threshold.toFixed(2)}: held-out texts whole, and raw messages as title alone and as their body's first 15, 30, 60 characters`);
+  write('content words   texts  auto-routed  precision of routed');
+  for (const b of evaluation.byContentWords) {
+    write(`  ${`${b.from}${b.to === null ? '+' : `–${b.to}`}`.padEnd(12)} ${String(b.texts).padStart(7)}       ${pct(b.coverage).padStart(6)}       ${pct(b.precision).padStart(6)}`);
+  }
+  const a = evaluation.atRecommended;
+  write(
+    `recommended minimum (every band from it up ≥${pct(TARGET_PRECISION)} precise): ${a.minimumContentWords} content words → the holdout whole: ${pct(a.coverage)} auto-routed at ${pct(a.precision)} precision`,
+  );
 }

@@ -74,6 +74,7 @@ export interface Metrics {
   targetPrecision: number;
   coverageAtRecommendedThreshold: number;
   precisionAtRecommendedThreshold: number;
+  recommendedMinimumContentWords: number;
   modelBytes: number;
   trainingSeconds: number;
 }

@@ -30,6 +30,12 @@ export interface ModelArtifact {
   temperature: number;
   /** Lowest confidence to auto-route at (≥ 97 % precision on the holdout); below it, triage. */
   recommendedThreshold: number;
+  /**
+   * Fewest content words to auto-route at: from it up, every band of text lengths was ≥ 97 %
+   * precise at the threshold on the holdout and its messages cut short. Absent in artifacts
+   * written before 2026-12-02: no minimum.
+   */
+  recommendedMinimumContentWords?: number;
 }
 
 export const IDF_SCALE = 4096;

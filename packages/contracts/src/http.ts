@@ -138,8 +138,13 @@ export const CategorySuggestion = z.object({
 export const ClassifyResult = z.object({
   modelVersion: z.string(),
   threshold: z.number(),
+  /** Fewest content words from which a ticket is routed without an agent, and how many this text has. */
+  minimumContentWords: z.number().int(),
+  contentWords: z.number().int(),
   /** Whether a ticket with this text would be routed without an agent. */
   automatic: z.boolean(),
+  /** Why not, when it would not: what the agent can do about it. */
+  reason: z.string().optional(),
   suggestions: z.array(CategorySuggestion),
 });
 

@@ -6,11 +6,12 @@ import type { Logger } from 'pino';
 import { classifyReceived } from './classify-received';
 import type { ClassifierConfig } from './config';
 import { classificationRoutes } from './routes/classification';
+import type { RoutingRules } from './routing';
 
 declare module 'fastify' {
   interface FastifyInstance {
     model: Model;
-    threshold: number;
+    rules: RoutingRules;
   }
 }
 
@@ -23,13 +24,16 @@ export async function buildClassifierApp(config: ClassifierConfig, logger?: Logg
   const model = loadModel(config.CLASSIFIER_MODEL);
   const loadMs = Date.now() - started;
   const app = await createService({ name: 'classifier', title: 'Hotline 12345 classifier API', config, logger });
-  const threshold = config.CLASSIFIER_THRESHOLD ?? model.recommendedThreshold;
-  app.log.info({ modelVersion: model.version, threshold, loadMs }, 'model loaded');
+  const rules: RoutingRules = {
+    threshold: config.CLASSIFIER_THRESHOLD ?? model.recommendedThreshold,
+    minimumContentWords: config.CLASSIFIER_MIN_CONTENT_WORDS ?? model.recommendedMinimumContentWords,
+  };
+  app.log.info({ modelVersion: model.version, ...rules, loadMs }, 'model loaded');
   app.decorate('model', model);
-  app.decorate('threshold', threshold);
+  app.decorate('rules', rules);
   await app.register(classificationRoutes);
 
-  const deps = { db: app.db, names: app.names, model, threshold };
+  const deps = { db: app.db, names: app.names, model, rules };
   let consumer: RunningConsumer | null = null;
   app.addHook('onReady', async () => {
     consumer = await startConsumer(app.bus, {

@@ -1,13 +1,14 @@
-import { unlabelledCategoryMention, type Classification, type Model } from '@hotline/classifier';
+import type { Classification, Model } from '@hotline/classifier';
 import type { StreamNames, TicketEvent } from '@hotline/contracts';
 import { appendToTicketsIfUnchanged, newTicketEvent, type Db, type TicketChange } from '@hotline/db';
-import { suggestions, type Suggestion } from './suggest';
+import { routing, type RoutingRules } from './routing';
+import { suggestions } from './suggest';
 
 export interface ClassifyDeps {
   db: Db;
   names: StreamNames;
   model: Model;
-  threshold: number;
+  rules: RoutingRules;
 }
 
 const system = { role: 'system' as const, id: 'classifier' };
@@ -22,14 +23,14 @@ export async function classifyReceived(deps: ClassifyDeps, events: TicketEvent<'
   // A redelivered event can arrive beside the first delivery; one is enough.
   const unique = [...new Map(events.map((e) => [e.ticketId, e])).values()];
   const classifications = deps.model.classifyMany(unique.map((e) => ({ text: e.data.ticket.content, title: e.data.ticket.title })));
-  const changes = unique.map((event, i) => decide(deps, event, suggestions(classifications[i] as Classification)));
+  const changes = unique.map((event, i) => decide(deps, event, classifications[i] as Classification));
   await appendToTicketsIfUnchanged(deps.db, deps.names, changes);
 }
 
 /** The ticket's classification or triage, as a change to write if it is still received. */
-function decide(deps: ClassifyDeps, event: TicketEvent<'received'>, ranked: Suggestion[]): TicketChange {
+function decide(deps: ClassifyDeps, event: TicketEvent<'received'>, classification: Classification): TicketChange {
   const { ticket: summary } = event.data;
-  const [top, ...rest] = ranked;
+  const [top, ...rest] = suggestions(classification);
   const ctx = { actor: system, requestId: event.requestId };
   const modelVersion = deps.model.version;
   const patch = {
@@ -38,9 +39,8 @@ function decide(deps: ClassifyDeps, event: TicketEvent<'received'>, ranked: Sugg
     confidence: top?.probability ?? 0,
     modelVersion,
   };
-  const unlabelled = unlabelledCategoryMention(`${summary.title ?? ''}\n${summary.content}`);
-  const confident = !unlabelled && top !== undefined && top.categoryCode !== '' && top.probability >= deps.threshold;
-  const next = confident
+  const route = routing(summary.content, summary.title ?? undefined, classification, deps.rules);
+  const next = route.automatic && top?.categoryCode
     ? newTicketEvent(
         event.ticketId,
         'classified',
@@ -58,11 +58,7 @@ function decide(deps: ClassifyDeps, event: TicketEvent<'received'>, ranked: Sugg
         event.ticketId,
         'triaged',
         {
-          reason: unlabelled
-            ? `mentions "${unlabelled.term}" (${unlabelled.category}), a category the model has no training labels for`
-            : top
-              ? `model confidence ${top.probability.toFixed(2)} is below the threshold ${deps.threshold}`
-              : 'no suggestion',
+          reason: route.automatic ? `no catalogue category for "${top?.category}"` : route.reason,
           suggestion: top ? { category: top.category, probability: top.probability } : null,
           modelVersion,
         },

@@ -5,6 +5,8 @@ export const classifierConfig = {
   PORT: z.coerce.number().int().min(1).max(65535).default(3002),
   /** Confidence at or above which a ticket is routed without an agent; default: the model's recommended threshold. */
   CLASSIFIER_THRESHOLD: z.coerce.number().min(0).max(1).optional(),
+  /** Fewest content words from which a ticket is routed without an agent (0: any); default: the model's recommended minimum. */
+  CLASSIFIER_MIN_CONTENT_WORDS: z.coerce.number().int().min(0).max(10_000).optional(),
   /** Path of a model artifact other than the committed one. */
   CLASSIFIER_MODEL: z.string().optional(),
   /** Batches of received tickets classified at once by this replica (a batch: what queued up meanwhile, up to 64). */

@@ -1,5 +1,5 @@
 import { categories, categoryByName, defaultDepartmentFor, firstLevelCategories } from '@hotline/catalogue';
-import type { Classification, Model } from '@hotline/classifier';
+import type { Classification } from '@hotline/classifier';
 
 export interface Suggestion {
   category: string;
@@ -8,12 +8,7 @@ export interface Suggestion {
   probability: number;
 }
 
-/** The model's ranking of a text in the catalogue's terms: category code and default department. */
-export function suggest(model: Model, text: string, title?: string): Suggestion[] {
-  return suggestions(model.classify(text, title));
-}
-
-/** A classification in the catalogue's terms. */
+/** A classification in the catalogue's terms: category code and default department. */
 export function suggestions(classification: Classification): Suggestion[] {
   return classification.ranked.map((r) => ({
     category: r.category,

@@ -35,7 +35,8 @@ t.test('a clear appeal is classified with category, department, confidence and m
   t.equal(ticket.status, 'classified');
   t.equal(ticket.category, '14', '教育文体');
   t.equal(ticket.department, 'education');
-  t.ok(ticket.confidence >= classifier.threshold);
+  t.ok(ticket.confidence >= classifier.rules.threshold);
+  t.ok(classifier.model.classify(ticket.content, ticket.title).contentWords >= classifier.rules.minimumContentWords);
   t.equal(ticket.modelVersion, classifier.model.version);
   t.same(
     ticket.history.map((h: { type: string }) => h.type),
@@ -62,8 +63,43 @@ t.test('unsure texts go to triage and never crash: unlabelled categories, gibber
     const ticket = await settled(intake, id);
     t.equal(ticket.status, 'triage', text);
     const triaged = ticket.history.find((h: { type: string }) => h.type === 'triaged');
-    t.match(triaged?.data, { reason: /threshold|suggestion|no training labels/ });
+    t.match(triaged?.data, { reason: /threshold|content words|no training labels/ });
   }
+});
+
+t.test('an appeal of a few words goes to an agent however confident the model is, and the live suggestion says why', async (t) => {
+  const { intake, classifier } = await buildTestClassifier(t, { CLASSIFIER_MIN_CONTENT_WORDS: '13' });
+  const short = '小区电梯坏了一个月没人修';
+  const classification = classifier.model.classify(short);
+  t.ok(classification.confidence >= classifier.rules.threshold, `confident: ${classification.confidence.toFixed(3)}`);
+  t.equal(classification.contentWords, 6);
+
+  const ticket = await settled(intake, await createTicket(intake, short));
+  t.equal(ticket.status, 'triage');
+  const triaged = ticket.history.find((h: { type: string }) => h.type === 'triaged');
+  t.match(triaged?.data, { reason: '6 content words, fewer than the 13 needed to route without an agent: record the appeal as the citizen tells it' });
+
+  const live = (await classifier.inject({ method: 'POST', url: '/v1/classify', headers: agent, payload: { text: short } })).json();
+  t.match(live, { automatic: false, contentWords: 6, minimumContentWords: 13, reason: /6 content words, fewer than the 13/ });
+  const told = '我家小区的电梯已经坏了一个多月，物业一直没人来修，老人孩子每天只能爬十几层楼梯，请有关部门督促物业尽快维修。';
+  const full = (await classifier.inject({ method: 'POST', url: '/v1/classify', headers: agent, payload: { text: told } })).json();
+  t.ok(full.contentWords >= 13, `${full.contentWords} content words`);
+  t.equal(full.reason, undefined, 'no reason when it would be routed');
+  t.equal(full.automatic, true, 'the appeal as the citizen tells it is routed');
+});
+
+t.test('the minimum of content words is configuration: at 0 the same few words are routed on confidence alone', async (t) => {
+  const { intake, classifier } = await buildTestClassifier(t, { CLASSIFIER_MIN_CONTENT_WORDS: '0' });
+  const ticket = await settled(intake, await createTicket(intake, '小区电梯坏了一个月没人修'));
+  const classification = classifier.model.classify('小区电梯坏了一个月没人修');
+  t.equal(ticket.status, 'classified');
+  t.ok(Math.abs(ticket.confidence - classification.confidence) < 1e-6, 'routed on its confidence');
+});
+
+t.test('by default the minimum is the model\'s recommended one', async (t) => {
+  const { classifier } = await buildTestClassifier(t);
+  t.equal(classifier.rules.minimumContentWords, classifier.model.recommendedMinimumContentWords);
+  t.ok(classifier.model.recommendedMinimumContentWords > 0, 'the committed model recommends one');
 });
 
 t.test('a redelivered received event changes nothing twice', async (t) => {
@@ -92,10 +128,10 @@ t.test('a burst of tickets, classified in batches: each as the model classifies 
   const log = recordingLogger('debug');
   const { intake, classifier } = await buildTestClassifier(t, {}, log.logger);
   const texts = [
-    '小区垃圾站臭气熏天，污水横流，附近的化工厂晚上偷排废气，空气污染严重。',
+    '我家小区旁边的垃圾站臭气熏天，污水横流，附近的化工厂晚上偷排废气，空气污染严重，请环保部门查处。',
     '我是一名小学老师，学校今年的绩效工资迟迟没有发放，请教育局核查学校的经费使用情况。',
     'A市A3区某路段公交车站牌被撤，市民乘坐公交车很不方便，请交通部门恢复站点。',
-    '公司拖欠工资三个月，社保也没有缴纳，请劳动监察部门帮助维权。',
+    '我所在的公司已经拖欠员工工资三个月，社保也没有按时缴纳，老板一直推脱，请劳动监察部门帮助我们维权。',
     '婚姻登记处网上预约一直约不上，结婚登记要排好几天的队，希望增加窗口。',
     'asdkjh qwe zzxv 123 !!!',
   ];

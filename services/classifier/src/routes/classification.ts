@@ -14,8 +14,8 @@ import { eq } from 'drizzle-orm';
 import { uuidv7 } from 'uuidv7';
 import { z } from 'zod';
 import { defaultDepartmentFor } from '@hotline/catalogue';
-import { unlabelledCategoryMention } from '@hotline/classifier';
-import { resolveCategory, suggest } from '../suggest';
+import { routing } from '../routing';
+import { resolveCategory, suggestions } from '../suggest';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
@@ -39,13 +39,16 @@ export async function classificationRoutes(app: Service): Promise<void> {
     },
     async (request) => {
       const { text, title } = request.body;
-      const suggestions = suggest(app.model, text, title).slice(0, 3);
-      const unlabelled = unlabelledCategoryMention(`${title ?? ''}\n${text}`);
+      const classification = app.model.classify(text, title);
+      const route = routing(text, title, classification, app.rules);
       return {
         modelVersion: app.model.version,
-        threshold: app.threshold,
-        automatic: !unlabelled && (suggestions[0]?.probability ?? 0) >= app.threshold,
-        suggestions,
+        threshold: app.rules.threshold,
+        minimumContentWords: app.rules.minimumContentWords,
+        contentWords: classification.contentWords,
+        automatic: route.automatic,
+        ...(route.automatic ? {} : { reason: route.reason }),
+        suggestions: suggestions(classification).slice(0, 3),
       };
     },
   );
