@@ -113,7 +113,9 @@ try {
     NATS_PREFIX: prefix,
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
     RATE_LIMIT_PER_MINUTE: '0',
+    // Every ticket routed without an agent, so each one makes the whole journey to its department.
     CLASSIFIER_THRESHOLD: '0',
+    CLASSIFIER_MIN_CONTENT_WORDS: '0',
     ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_ENV_')).map(([k, v]) => [k.slice('BENCH_ENV_'.length), v as string])),
   };
   for (const [i, name] of SERVICES.entries()) {
