@@ -45,4 +45,4 @@ const updated: Metrics = {
   recommendedMinimumContentWords: evaluation.recommendedMinimumContentWords,
 };
 writeFileSync(metricsFile, `${JSON.stringify(updated, null, 2)}\n`);
-progress('updated recommendedThreshold in metrics.json');
+progress('updated the recommended threshold and minimum of content words in metrics.json');

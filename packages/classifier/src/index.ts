@@ -1,2 +1,2 @@
-export { loadModel, Model, type Classification, type ClassifierInput, type RankedCategory } from './model';
+export { defaultModelPath, loadModel, Model, type Classification, type ClassifierInput, type RankedCategory } from './model';
 export { unlabelledCategoryMention, unlabelledCategoryTerms, type UnlabelledCategoryMention } from './unlabelled-categories';

@@ -11,13 +11,15 @@ export interface RankedCategory {
 export interface Classification {
   /** The most probable first-level category. */
   category: string;
-  /** Its probability; compare with `recommendedThreshold` to decide between routing and triage. */
+  /** Its probability; with `contentWords`, compare with the recommended threshold and minimum to decide between routing and triage. */
   confidence: number;
   /** Every category, most probable first; probabilities sum to 1. */
   ranked: RankedCategory[];
   /**
-   * How many content words (stop words removed) the text gave the model: the evidence behind
-   * the confidence. On a few words the model is more confident than it is right.
+   * How many content words (stop words removed, repeats counted) the text gave the model: the
+   * evidence behind the confidence. On a few words the model is more confident than it is right.
+   * (Counting only different words, or only words of its vocabulary, told right from wrong less
+   * well on the holdout and cost more of it: see the README.)
    */
   contentWords: number;
 }
@@ -35,7 +37,8 @@ export class Model {
   readonly version: string;
   readonly labels: readonly string[];
   readonly recommendedThreshold: number;
-  readonly recommendedMinimumContentWords: number;
+  /** Absent from artifacts written before 2026-12-02. */
+  readonly recommendedMinimumContentWords: number | undefined;
   readonly trainedOn: ModelArtifact['trainedOn'];
   private readonly stopWords: ReadonlySet<string>;
   private readonly spec: FeatureSpec;
@@ -63,7 +66,7 @@ export class Model {
     this.version = artifact.version;
     this.labels = artifact.labels;
     this.recommendedThreshold = artifact.recommendedThreshold;
-    this.recommendedMinimumContentWords = artifact.recommendedMinimumContentWords ?? 0;
+    this.recommendedMinimumContentWords = artifact.recommendedMinimumContentWords;
     this.trainedOn = artifact.trainedOn;
     this.stopWords = new Set(artifact.stopWords);
     this.spec = artifact.features;

@@ -26,9 +26,15 @@ export async function buildClassifierApp(config: ClassifierConfig, logger?: Logg
   const app = await createService({ name: 'classifier', title: 'Hotline 12345 classifier API', config, logger });
   const rules: RoutingRules = {
     threshold: config.CLASSIFIER_THRESHOLD ?? model.recommendedThreshold,
-    minimumContentWords: config.CLASSIFIER_MIN_CONTENT_WORDS ?? model.recommendedMinimumContentWords,
+    minimumContentWords: config.CLASSIFIER_MIN_CONTENT_WORDS ?? model.recommendedMinimumContentWords ?? 0,
   };
   app.log.info({ modelVersion: model.version, ...rules, loadMs }, 'model loaded');
+  if (config.CLASSIFIER_MIN_CONTENT_WORDS === undefined && model.recommendedMinimumContentWords === undefined) {
+    app.log.warn(
+      { modelVersion: model.version },
+      'the model recommends no minimum of content words (an artifact from before 2026-12-02): tickets of a few words are routed on confidence alone; set CLASSIFIER_MIN_CONTENT_WORDS',
+    );
+  }
   app.decorate('model', model);
   app.decorate('rules', rules);
   await app.register(classificationRoutes);

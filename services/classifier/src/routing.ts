@@ -7,7 +7,7 @@ export interface RoutingRules {
   minimumContentWords: number;
 }
 
-export type Routing = { automatic: true } | { automatic: false; reason: string };
+export type Routing = { automatic: true } | { automatic: false; cause: 'unlabelled category' | 'too few words' | 'unsure'; reason: string };
 
 /**
  * Whether a ticket goes to its department without an agent, or to triage and why. The same
@@ -16,16 +16,27 @@ export type Routing = { automatic: true } | { automatic: false; reason: string }
 export function routing(text: string, title: string | undefined, classification: Classification, rules: RoutingRules): Routing {
   const unlabelled = unlabelledCategoryMention(`${title ?? ''}\n${text}`);
   if (unlabelled) {
-    return { automatic: false, reason: `mentions "${unlabelled.term}" (${unlabelled.category}), a category the model has no training labels for` };
-  }
-  if (classification.contentWords < rules.minimumContentWords) {
     return {
       automatic: false,
-      reason: `${classification.contentWords} content words, fewer than the ${rules.minimumContentWords} needed to route without an agent: record the appeal as the citizen tells it`,
+      cause: 'unlabelled category',
+      reason: `mentions "${unlabelled.term}" (${unlabelled.category}), a category the model has no training labels for`,
+    };
+  }
+  const words = classification.contentWords;
+  if (words < rules.minimumContentWords) {
+    return {
+      automatic: false,
+      cause: 'too few words',
+      reason:
+        words === 0
+          ? 'no Chinese content words'
+          : `${words} content words, fewer than the ${rules.minimumContentWords} needed to route without an agent`,
     };
   }
   if (classification.confidence < rules.threshold) {
-    return { automatic: false, reason: `model confidence ${classification.confidence.toFixed(2)} is below the threshold ${rules.threshold}` };
+    // Rounded down, so that a confidence just under the threshold never reads as equal to it.
+    const shown = (Math.floor(classification.confidence * 100) / 100).toFixed(2);
+    return { automatic: false, cause: 'unsure', reason: `model confidence ${shown} is below the threshold ${rules.threshold}` };
   }
   return { automatic: true };
 }

@@ -1,3 +1,8 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defaultModelPath } from '@hotline/classifier';
 import { parseTicketEvent } from '@hotline/contracts';
 import { classificationCorrections, ticketEvents } from '@hotline/db';
 import { collectMessages, recordingLogger, sleep } from '@hotline/testkit';
@@ -77,10 +82,15 @@ t.test('an appeal of a few words goes to an agent however confident the model is
   const ticket = await settled(intake, await createTicket(intake, short));
   t.equal(ticket.status, 'triage');
   const triaged = ticket.history.find((h: { type: string }) => h.type === 'triaged');
-  t.match(triaged?.data, { reason: '6 content words, fewer than the 13 needed to route without an agent: record the appeal as the citizen tells it' });
+  t.equal(triaged?.data.reason, '6 content words, fewer than the 13 needed to route without an agent', 'the triage agent is told why');
 
   const live = (await classifier.inject({ method: 'POST', url: '/v1/classify', headers: agent, payload: { text: short } })).json();
-  t.match(live, { automatic: false, contentWords: 6, minimumContentWords: 13, reason: /6 content words, fewer than the 13/ });
+  t.match(live, {
+    automatic: false,
+    contentWords: 6,
+    minimumContentWords: 13,
+    reason: '6 content words, fewer than the 13 needed to route without an agent: record the appeal as the citizen tells it',
+  });
   const told = '我家小区的电梯已经坏了一个多月，物业一直没人来修，老人孩子每天只能爬十几层楼梯，请有关部门督促物业尽快维修。';
   const full = (await classifier.inject({ method: 'POST', url: '/v1/classify', headers: agent, payload: { text: told } })).json();
   t.ok(full.contentWords >= 13, `${full.contentWords} content words`);
@@ -99,7 +109,23 @@ t.test('the minimum of content words is configuration: at 0 the same few words a
 t.test('by default the minimum is the model\'s recommended one', async (t) => {
   const { classifier } = await buildTestClassifier(t);
   t.equal(classifier.rules.minimumContentWords, classifier.model.recommendedMinimumContentWords);
-  t.ok(classifier.model.recommendedMinimumContentWords > 0, 'the committed model recommends one');
+  t.ok((classifier.model.recommendedMinimumContentWords ?? 0) > 0, 'the committed model recommends one');
+});
+
+t.test('a model from before the minimum existed: none applies, and the log says so at start', async (t) => {
+  const { recommendedMinimumContentWords: _, ...older } = JSON.parse(readFileSync(fileURLToPath(defaultModelPath), 'utf8'));
+  const directory = mkdtempSync(path.join(tmpdir(), 'classifier-model-'));
+  t.teardown(() => rmSync(directory, { recursive: true, force: true }));
+  const file = path.join(directory, 'model.json');
+  writeFileSync(file, JSON.stringify(older));
+  const log = recordingLogger('info');
+  const { classifier } = await buildTestClassifier(t, { CLASSIFIER_MODEL: file }, log.logger);
+  t.equal(classifier.model.recommendedMinimumContentWords, undefined);
+  t.equal(classifier.rules.minimumContentWords, 0);
+  t.ok(
+    log.records().some((r) => r.level === 40 && /no minimum of content words/.test(String(r.msg))),
+    'a warning names what is missing',
+  );
 });
 
 t.test('a redelivered received event changes nothing twice', async (t) => {

@@ -32,7 +32,8 @@ export async function classificationRoutes(app: Service): Promise<void> {
     {
       config: { roles: ['agent', 'admin'] },
       schema: {
-        summary: 'Live suggestion while an agent types: the top 3 categories with probabilities',
+        summary:
+          'Live suggestion while an agent types: the top 3 categories with probabilities, and whether the ticket would be routed without an agent (and if not, why)',
         body: ClassifyBody,
         response: { 200: ClassifyResult, ...errors },
       },
@@ -47,7 +48,7 @@ export async function classificationRoutes(app: Service): Promise<void> {
         minimumContentWords: app.rules.minimumContentWords,
         contentWords: classification.contentWords,
         automatic: route.automatic,
-        ...(route.automatic ? {} : { reason: route.reason }),
+        ...(route.automatic ? {} : { reason: route.cause === 'too few words' ? `${route.reason}: record the appeal as the citizen tells it` : route.reason }),
         suggestions: suggestions(classification).slice(0, 3),
       };
     },
