@@ -61,12 +61,6 @@ function runningDeadlines(t: DeadlineFields): Deadline[] {
   return running;
 }
 
-/**
- * 预警 and 超期: each (ticket, deadline, due time, stage) happens exactly once, whichever
- * replica gets there first and however often it restarts, because the `deadline_alerts` row
- * and the event commit together and the row's key refuses a second one. A moved deadline
- * (an approved extension) has a new due time and so gets alerts of its own.
- */
 type Candidate = Awaited<ReturnType<DeadlineWatcher['candidates']>>[number];
 
 /** The stages already recorded for a candidate's current due times, as `kind:stage`. */
@@ -85,6 +79,12 @@ function stagesDone(r: Candidate): Set<string> {
 /** Tickets looked at between two turns of the event loop. */
 const SCAN_SLICE = 200;
 
+/**
+ * 预警 and 超期: each (ticket, deadline, due time, stage) happens exactly once, whichever
+ * replica gets there first and however often it restarts, because the `deadline_alerts` row
+ * and the event commit together and the row's key refuses a second one. A moved deadline
+ * (an approved extension) has a new due time and so gets alerts of its own.
+ */
 export class DeadlineWatcher {
   /** warningAt per (ticket, deadline, start, due): calendar math once per deadline, not once per scan. */
   private warnings = new Map<string, number>();
