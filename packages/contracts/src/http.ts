@@ -105,6 +105,7 @@ export const ListTicketsQuery = z
   .object({
     status: TicketStatus.optional(),
     type: TicketType.optional(),
+    urgency: Urgency.optional(),
     channel: Channel.optional(),
     department: z.string().max(64).optional(),
     district: z.string().max(100).optional(),
@@ -112,6 +113,8 @@ export const ListTicketsQuery = z
     createdFrom: isoDateOrTime.optional(),
     createdTo: isoDateOrTime.optional(),
     q: z.string().trim().min(1).max(200).optional(),
+    /** `oldest`: first come, first served, as an agent works the triage queue; the cursor carries on in the order it came from. */
+    order: z.enum(['newest', 'oldest']).default('newest'),
     limit: z.coerce.number().int().min(1).max(200).default(50),
     cursor: z.string().max(200).optional(),
   })

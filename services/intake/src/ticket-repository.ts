@@ -20,7 +20,7 @@ import {
   encodePageCursor,
 } from '@hotline/db';
 import { beijingDateKey, maskPhone, normalizePhone, type TicketStatus } from '@hotline/domain';
-import { and, desc, eq, gte, ilike, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, ilike, lt, or, sql, type SQL } from 'drizzle-orm';
 import { uuidv7 } from 'uuidv7';
 
 /** How many human numbers one intake process reserves at a time. */
@@ -244,11 +244,13 @@ export class TicketRepository {
     return ticketHistory(this.db, ticket);
   }
 
-  /** Newest first; the cursor is the last row's (created_at, id). */
+  /** Newest first, or oldest first (the triage queue); the cursor is the last row's (created_at, id). */
   async list(query: ListTicketsQuery): Promise<{ items: TicketRow[]; nextCursor: string | null }> {
+    const oldest = query.order === 'oldest';
     const where: SQL[] = [];
     if (query.status) where.push(eq(tickets.status, query.status));
     if (query.type) where.push(eq(tickets.type, query.type));
+    if (query.urgency) where.push(eq(tickets.urgency, query.urgency));
     if (query.channel) where.push(eq(tickets.channel, query.channel));
     if (query.department) where.push(eq(tickets.departmentCode, query.department));
     if (query.district) where.push(eq(tickets.district, query.district));
@@ -261,13 +263,14 @@ export class TicketRepository {
     }
     if (query.cursor) {
       const cursor = decodePageCursor(query.cursor);
-      where.push(sql`(${tickets.createdAt}, ${tickets.id}) < (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)`);
+      const after = sql`(${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)`;
+      where.push(oldest ? sql`(${tickets.createdAt}, ${tickets.id}) > ${after}` : sql`(${tickets.createdAt}, ${tickets.id}) < ${after}`);
     }
     const rows = await this.db
       .select()
       .from(tickets)
       .where(and(...where))
-      .orderBy(desc(tickets.createdAt), desc(tickets.id))
+      .orderBy(...(oldest ? [asc(tickets.createdAt), asc(tickets.id)] : [desc(tickets.createdAt), desc(tickets.id)]))
       .limit(query.limit + 1);
     const items = rows.slice(0, query.limit);
     const last = items.at(-1);

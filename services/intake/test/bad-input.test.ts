@@ -119,6 +119,20 @@ t.test('bad input is a 4xx JSON error naming the problem, and stores nothing', a
       mentions: /querystring\.status/,
       request: { method: 'GET', url: '/v1/tickets?status=lost', headers: agent },
     },
+    {
+      name: 'an unknown order',
+      status: 400,
+      code: 'validation_failed',
+      mentions: /querystring\.order/,
+      request: { method: 'GET', url: '/v1/tickets?order=sideways', headers: agent },
+    },
+    {
+      name: 'an unknown urgency filter',
+      status: 400,
+      code: 'validation_failed',
+      mentions: /querystring\.urgency/,
+      request: { method: 'GET', url: '/v1/tickets?urgency=high', headers: agent },
+    },
     { name: 'a forged cursor', status: 400, code: 'validation_failed', mentions: /cursor/, request: { method: 'GET', url: '/v1/tickets?cursor=abc', headers: agent } },
     {
       name: 'a cursor whose id is 36 dashes',

@@ -144,6 +144,37 @@ t.test('reading, listing and masking', async (t) => {
   t.equal(missing.json().error.code, 'not_found');
 });
 
+t.test('an agent works a queue oldest first, page by page, and can take the emergencies apart', async (t) => {
+  const { app } = await buildTestIntake(t);
+  const urgencies = ['normal', 'emergency', 'normal', 'emergency', 'urgent'];
+  const ids: string[] = [];
+  for (const [i, urgency] of urgencies.entries()) {
+    const res = await app.inject({ method: 'POST', url: '/v1/tickets', headers: agent, payload: { ...sampleTicket, urgency, content: `第${i}条诉求：路灯不亮` } });
+    t.equal(res.statusCode, 201, res.body);
+    ids.push(res.json().id);
+  }
+  const listed = async (query: string) => {
+    const res = await app.inject({ method: 'GET', url: `/v1/tickets?${query}`, headers: agent });
+    t.equal(res.statusCode, 200, res.body);
+    const page = res.json() as { items: { id: string; urgency: string }[]; nextCursor: string | null };
+    return { ids: page.items.map((i) => i.id), urgencies: page.items.map((i) => i.urgency), nextCursor: page.nextCursor };
+  };
+
+  const first = await listed('order=oldest&limit=2');
+  t.same(first.ids, [ids[0], ids[1]], 'the longest waiting first');
+  const second = await listed(`order=oldest&limit=2&cursor=${first.nextCursor}`);
+  t.same(second.ids, [ids[2], ids[3]], 'the next page goes on from there, in the same order');
+  const last = await listed(`order=oldest&limit=2&cursor=${second.nextCursor}`);
+  t.same(last.ids, [ids[4]]);
+  t.equal(last.nextCursor, null);
+
+  const emergencies = await listed('status=received&urgency=emergency&order=oldest');
+  t.same(emergencies.ids, [ids[1], ids[3]], 'only the emergencies, oldest first');
+  t.same(emergencies.urgencies, ['emergency', 'emergency']);
+  const newest = await listed('urgency=emergency');
+  t.same(newest.ids, [ids[3], ids[1]], 'without an order, newest first as before');
+});
+
 t.test('idempotency key: same body same ticket, other body 409', async (t) => {
   const { app, database } = await buildTestIntake(t);
   const headers = { ...agent, 'idempotency-key': 'call-2026-11-23-0001' };
