@@ -105,6 +105,11 @@ export const Figures = z.object({
   /** 派单次数: every dispatch, re-dispatches and reopens included. */
   dispatches: z.number().int(),
   /**
+   * 自动分派率: of the received tickets the classifier decided on, those it routed to a
+   * category and department without an agent (the rest went to triage).
+   */
+  automaticRouting: Rate,
+  /**
    * 签收及时率 (also the 响应率 of the composite): of the dispatches whose accept was decided
    * in the period (accepted, or the accept deadline passed first), those accepted on time.
    */
@@ -177,6 +182,7 @@ export const TrendPoint = z.object({
   /** First day of the bucket (a week starts on Monday); the bucket is cut to the period. */
   start: z.string(),
   volumes: Volumes,
+  automaticRouting: Rate,
   acceptOnTime: Rate,
   replyOnTime: Rate,
   resolution: Rate,

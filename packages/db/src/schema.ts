@@ -348,6 +348,8 @@ const statsCounters = () => ({
   veryDissatisfied: statsCount('very_dissatisfied'),
   unreachable: statsCount('unreachable'),
   unreachedAttempts: statsCount('unreached_attempts'),
+  modelDecisions: statsCount('model_decisions'),
+  routedAutomatically: statsCount('routed_automatically'),
 });
 
 /** Counts of one Beijing day's events, by department, first-level category, district and channel ('' = none). */

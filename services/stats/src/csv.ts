@@ -23,7 +23,7 @@ const percent = (r: z.infer<typeof Rate>) => (r.rate === null ? null : Math.roun
 
 export function overviewCsv(o: OverviewResult): string {
   const f = o.figures;
-  const rate = (name: string, r: z.infer<typeof Rate>): Cell[] => ['三率', name, null, r.numerator, r.denominator, percent(r)];
+  const rate = (name: string, r: z.infer<typeof Rate>, group = '三率'): Cell[] => [group, name, null, r.numerator, r.denominator, percent(r)];
   const count = (group: string, name: string, n: number | null): Cell[] => [group, name, n, null, null, null];
   return toCsv(
     ['分组', '项目', '数值', '分子', '分母', '比率(%)'],
@@ -33,6 +33,7 @@ export function overviewCsv(o: OverviewResult): string {
       count('工单量', '直接答复', o.volumes.answered),
       count('工单量', '转办(110/119/120/122)', o.volumes.transferred),
       count('工单量', '并单', o.volumes.merged),
+      rate('自动分派率', f.automaticRouting, '分派'),
       rate('签收及时率', f.acceptOnTime),
       rate('按时办结率', f.replyOnTime),
       rate('解决率', f.resolution),
@@ -85,10 +86,10 @@ export function departmentsCsv(d: DepartmentStatsResult): string {
 
 export function trendCsv(t: TrendResult): string {
   return toCsv(
-    ['起始日期', '受理', '派单', '直接答复', '转办', '并单', '签收及时率(%)', '按时办结率(%)', '解决率(%)', '满意率(%)'],
+    ['起始日期', '受理', '派单', '直接答复', '转办', '并单', '自动分派率(%)', '签收及时率(%)', '按时办结率(%)', '解决率(%)', '满意率(%)'],
     t.points.map((p) => [
       p.start, p.volumes.received, p.volumes.dispatched, p.volumes.answered, p.volumes.transferred, p.volumes.merged,
-      percent(p.acceptOnTime), percent(p.replyOnTime), percent(p.resolution), percent(p.satisfaction),
+      percent(p.automaticRouting), percent(p.acceptOnTime), percent(p.replyOnTime), percent(p.resolution), percent(p.satisfaction),
     ]),
   );
 }

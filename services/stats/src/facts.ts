@@ -25,6 +25,9 @@ export type Fragment = postgres.Fragment;
  *   accepts on time, so it never passes 100 % however a period cuts a dispatch from its
  *   accept, and a day's count never changes afterwards. A dispatch returned before either
  *   is not counted; one still inside its deadline is counted on the day it is decided;
+ * - the classifier's decision on a received ticket is its `classified` event (an agent's
+ *   correction names who corrected it) or its `triaged` event (one after a 退单 names no
+ *   model);
  * - department: the one the event names, else the ticket's; category, district and
  *   channel: the ticket's.
  */
@@ -54,10 +57,14 @@ const counterSql: Record<CounterName, string> = {
   veryDissatisfied: `e.type = 'callback_recorded' and (e.data->>'reached')::boolean and e.data->>'satisfaction' = 'very_dissatisfied'`,
   unreachable: `e.type = 'closed' and e.data->>'reason' = 'unreachable'`,
   unreachedAttempts: `e.type = 'callback_recorded' and not (e.data->>'reached')::boolean`,
+  modelDecisions: `(e.type = 'classified' and e.data->>'correctedBy' is null) or (e.type = 'triaged' and e.data->>'modelVersion' is not null)`,
+  routedAutomatically: `e.type = 'classified' and e.data->>'correctedBy' is null`,
 };
 
 const countedTypes = [
   'received',
+  'classified',
+  'triaged',
   'dispatched',
   'answered',
   'transferred',

@@ -28,6 +28,8 @@ export const counterNames = [
   'veryDissatisfied',
   'unreachable',
   'unreachedAttempts',
+  'modelDecisions',
+  'routedAutomatically',
 ] as const;
 export type CounterName = (typeof counterNames)[number];
 export type Counters = Record<CounterName, number>;
@@ -105,6 +107,7 @@ export function figuresOf(
   const score = rated > 0 ? round(levels.reduce((s, n, i) => s + n * (points[i] ?? 0), 0) / rated, 2) : null;
   return {
     dispatches: c.dispatches,
+    automaticRouting: rateOf(c.routedAutomatically, c.modelDecisions),
     acceptOnTime: rateOf(c.acceptedOnTime, c.acceptDecided),
     replyOnTime: rateOf(c.repliedOnTime, c.replied),
     resolution: rateOf(c.resolved, c.callbacks),

@@ -123,6 +123,7 @@ export class StatsReports {
         return {
           start,
           volumes: volumesOf(c),
+          automaticRouting: f.automaticRouting,
           acceptOnTime: f.acceptOnTime,
           replyOnTime: f.replyOnTime,
           resolution: rateOf(c.resolved, c.callbacks),

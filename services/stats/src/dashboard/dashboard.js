@@ -78,6 +78,7 @@
     $('received-parts').textContent = `派单 ${o.volumes.dispatched} · 直接答复 ${o.volumes.answered} · 并单 ${o.volumes.merged}`;
     const f = o.figures;
     for (const [id, r] of [
+      ['rate-automatic', f.automaticRouting],
       ['rate-accept', f.acceptOnTime],
       ['rate-reply', f.replyOnTime],
       ['rate-resolution', f.resolution],
