@@ -54,7 +54,8 @@ const lit = (xs: readonly string[]) => `array[${xs.map((x) => `'${x.replaceAll("
 /*
  * One batch of tickets [lo, hi]: attributes from hashes of the ticket's index, so the data
  * are the same on every run. Histories (Beijing time, year 2025):
- *   4 % answered directly, 1 % transferred, 3 % merged; the rest dispatched, 5 % of those
+ *   4 % answered directly, 1 % transferred, 3 % merged; the rest dispatched (a fifth of those after
+ *   the classifier left them to an agent, the others classified by it), 5 % of those
  *   returned (退单) and re-dispatched; accepted 5–155 min after dispatch (deadline 2 h);
  *   replied 1–18 days after (deadline 15 days); called back a day later: 10 % unreachable
  *   (three attempts), 3 % reopened (重办) and handled again; the last 2 % still open.
@@ -85,6 +86,7 @@ async function seedBatch(lo: number, hi: number): Promise<void> {
         case when h0 < 40 then 'answered' when h0 < 50 then 'transferred' when h0 < 80 then 'merged' else 'dispatched' end as path,
         i > ${Math.floor(N * 0.98)} as still_open,
         h6 < 50 as returned,
+        h0 >= 820 as triaged,
         h7 < 100 as unreachable,
         h7 >= 100 and h7 < 130 as reopened,
         t0 + interval '2 min' as d1,
@@ -121,7 +123,10 @@ async function seedBatch(lo: number, hi: number): Promise<void> {
         (2, 'answered', x.t0 + interval '5 min', jsonb_build_object('answer', '已答复'), x.path = 'answered'),
         (2, 'transferred', x.t0 + interval '1 min', jsonb_build_object('service', '110', 'note', null), x.path = 'transferred'),
         (2, 'merged', x.t0 + interval '3 min', jsonb_build_object('into', md5('t' || (x.i - 1))::uuid), x.path = 'merged'),
-        (3, 'classified', x.t0 + interval '1 min', jsonb_build_object('categoryCode', x.category, 'department', x.department), x.path = 'dispatched'),
+        (3, 'classified', x.t0 + interval '1 min', jsonb_build_object('categoryCode', x.category, 'department', x.department, 'modelVersion', 'bench'),
+           x.path = 'dispatched' and not x.triaged),
+        (3, 'triaged', x.t0 + interval '1 min', jsonb_build_object('reason', 'below the threshold', 'suggestion', null, 'modelVersion', 'bench', 'department', x.department),
+           x.path = 'dispatched' and x.triaged),
         (4, 'dispatched', x.d1, jsonb_build_object('department', x.wrong_department, 'coDepartments', '[]'::jsonb,
            'acceptDeadline', x.d1 + interval '2 hours', 'replyDeadline', x.d1 + interval '15 days'), x.path = 'dispatched' and x.returned),
         (5, 'returned', x.d1 + interval '30 min', jsonb_build_object('department', x.wrong_department, 'reason', '不属于本单位职责'), x.path = 'dispatched' and x.returned),
@@ -259,7 +264,7 @@ const liveCards = await reports.departments({ ...channel, source: 'live' });
 const summaryCards = await reports.departments({ ...channel, source: 'summary' });
 const sameCards = JSON.stringify({ ...liveCards, source: null }) === JSON.stringify({ ...summaryCards, source: null });
 console.log(`  June scorecards by web, live == summary: ${sameCards ? 'yes' : 'NO'}`);
-console.log(`  June: received ${summary.volumes.received}, 签收及时率 ${summary.figures.acceptOnTime.rate}, 满意率 ${summary.figures.satisfaction.rate}`);
+console.log(`  June: received ${summary.volumes.received}, 签收及时率 ${summary.figures.acceptOnTime.rate}, 满意率 ${summary.figures.satisfaction.rate}, 自动分派率 ${summary.figures.automaticRouting.rate}`);
 
 await database.close();
 if (values.keep) console.log(`  kept ${NAME}`);

@@ -31,10 +31,15 @@ export const eventData = {
     alternatives: z.array(Suggestion),
     correctedBy: z.string().optional(),
   }),
+  /**
+   * `modelVersion`: the classifier's triage (null after a 退单); `department`: the one its
+   * suggestion would have gone to, as a `classified` event names it (absent before 2026-12-02).
+   */
   triaged: z.object({
     reason: z.string(),
     suggestion: Suggestion.nullable(),
     modelVersion: z.string().nullable(),
+    department: z.string().nullable().optional(),
   }),
   dispatched: z.object({
     department: z.string(),

@@ -379,10 +379,15 @@ export const statsDailyDurations = pgTable(
   (t) => [primaryKey({ columns: [t.day, t.department, t.kind, t.minutes] })],
 );
 
-/** The days whose summary rows are kept, and when each was last computed. */
+/**
+ * The days whose summary rows are kept, when each was last computed, and with which counters
+ * (their column names, comma-separated): a day summarised by a release with other counters is
+ * counted live and recomputed, so a new counter never reads as zero on past days.
+ */
 export const statsSummaryDays = pgTable('stats_summary_days', {
   day: date('day', { mode: 'string' }).primaryKey(),
   computedAt: ts('computed_at').notNull(),
+  counters: text('counters').notNull().default(''),
 });
 
 /**

@@ -61,6 +61,7 @@ function decide(deps: ClassifyDeps, event: TicketEvent<'received'>, classificati
           reason: route.automatic ? `no catalogue category for "${top?.category}"` : route.reason,
           suggestion: top ? { category: top.category, probability: top.probability } : null,
           modelVersion,
+          department: top?.department ?? null,
         },
         ctx,
       );

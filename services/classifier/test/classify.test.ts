@@ -83,6 +83,8 @@ t.test('an appeal of a few words goes to an agent however confident the model is
   t.equal(ticket.status, 'triage');
   const triaged = ticket.history.find((h: { type: string }) => h.type === 'triaged');
   t.equal(triaged?.data.reason, '6 content words, fewer than the 13 needed to route without an agent', 'the triage agent is told why');
+  t.equal(triaged?.data.department, ticket.department, "it names the department of the model's suggestion, as a classified event does");
+  t.ok(ticket.department, 'and the ticket has one');
 
   const live = (await classifier.inject({ method: 'POST', url: '/v1/classify', headers: agent, payload: { text: short } })).json();
   t.match(live, {

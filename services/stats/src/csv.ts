@@ -67,7 +67,7 @@ export function departmentsCsv(d: DepartmentStatsResult): string {
       '排名', '单位代码', '承办单位', '综合得分', '派单工单', '派单次数',
       '应签收', '及时签收', '签收及时率(%)', '办结', '按时办结', '按时办结率(%)',
       '回访接通', '已解决', '解决率(%)', '评价', '满意', '满意率(%)', '满意度得分',
-      '未接通办结', '退单', '重办', '超期',
+      '未接通办结', '退单', '重办', '超期', '自动分派率(%)',
       '签收时长中位数(分钟)', '签收时长P90(分钟)', '办结时长中位数(分钟)', '办结时长P90(分钟)',
     ],
     d.departments.map((c) => {
@@ -77,7 +77,7 @@ export function departmentsCsv(d: DepartmentStatsResult): string {
         f.acceptOnTime.denominator, f.acceptOnTime.numerator, percent(f.acceptOnTime), f.replyOnTime.denominator, f.replyOnTime.numerator, percent(f.replyOnTime),
         f.resolution.denominator, f.resolution.numerator, percent(f.resolution),
         f.satisfaction.denominator, f.satisfaction.numerator, percent(f.satisfaction), f.satisfactionScore,
-        f.unreachable, f.returns, f.reopens, f.overdue,
+        f.unreachable, f.returns, f.reopens, f.overdue, percent(f.automaticRouting),
         f.timeToAccept.medianMinutes, f.timeToAccept.p90Minutes, f.timeToReply.medianMinutes, f.timeToReply.p90Minutes,
       ];
     }),

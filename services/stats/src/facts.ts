@@ -80,6 +80,9 @@ const countedTypes = [
 
 export const counterColumns = counterNames.map(snakeCase);
 
+/** Stored with each summarised day: a day summarised with other counters (another release) is not kept. */
+export const countersSignature = counterColumns.join(',');
+
 const countersSelect = counterNames.map((n) => `count(*) filter (where ${counterSql[n]})::int as ${snakeCase(n)}`).join(',\n  ');
 
 /** Conditions on the ticket row `t` (a sub-category, say) that summary rows cannot answer. */

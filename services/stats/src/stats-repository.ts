@@ -1,5 +1,5 @@
 import { HotlineError } from '@hotline/contracts';
-import { counterColumns, durationRows, factRows, type Fragment, type Sql, type TicketFilter } from './facts';
+import { counterColumns, countersSignature, durationRows, factRows, type Fragment, type Sql, type TicketFilter } from './facts';
 import { addCounters, addToHistogram, counterNames, emptyCounters, snakeCase, type Counters, type Histogram } from './figures';
 import { daysOf, periodOf, type Period } from './periods';
 
@@ -78,7 +78,7 @@ export class StatsRepository {
     if (mode === 'live' || subCategory) return { period, summaryDays: [], liveDays: all, summaryAsOf: null, durationsLive: true };
     const kept = await this.sql<{ day: string; computedAt: string }[]>`
       select to_char(day, 'YYYY-MM-DD') as day, to_char(computed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "computedAt"
-      from stats_summary_days where day between ${period.from} and ${period.to}`;
+      from stats_summary_days where day between ${period.from} and ${period.to} and counters = ${countersSignature}`;
     const keptDays = new Set(kept.map((k) => k.day));
     const summaryAsOf = kept.reduce<Date | null>((min, k) => {
       const at = new Date(k.computedAt);

@@ -1,4 +1,4 @@
-import { counterColumns, durationRows, factRows, type Sql } from './facts';
+import { counterColumns, countersSignature, durationRows, factRows, type Sql } from './facts';
 import { addDays, beijingToday, daysOf, periodOf } from './periods';
 
 /** What the summary needs of a logger (pino's or Fastify's). */
@@ -80,16 +80,18 @@ export class SummaryRefresher {
         select r.day, d.dimension, d.code, r.department, r.kind, r.minutes, sum(r.count)::int
         from stats_durations_run r cross join lateral (values ('category', r.category), ('district', r.district), ('channel', r.channel)) d(dimension, code)
         group by 1, 2, 3, 4, 5, 6`;
-      await sql`insert into stats_summary_days (day, computed_at)
-        select d::date, now() from generate_series(${from}::date, ${to}::date, interval '1 day') d
-        on conflict (day) do update set computed_at = excluded.computed_at`;
+      await sql`insert into stats_summary_days (day, computed_at, counters)
+        select d::date, now(), ${countersSignature} from generate_series(${from}::date, ${to}::date, interval '1 day') d
+        on conflict (day) do update set computed_at = excluded.computed_at, counters = excluded.counters`;
     });
   }
 
   /**
-   * Days from the first ticket to `today` whose summary is missing or was computed before the
-   * day was over (plus SETTLE_MINUTES for transactions in flight at midnight): a day computed
-   * at 17:59 and never again, because the service was down that evening, is recounted.
+   * Days from the first ticket to `today` whose summary is missing, was computed before the
+   * day was over (plus SETTLE_MINUTES for transactions in flight at midnight) or with other
+   * counters: a day computed at 17:59 and never again, because the service was down that
+   * evening, is recounted, and so is every day after a release that counts something new
+   * (even when a replica of the release before wrote it during the rollout).
    */
   async unsettledDays(today: string): Promise<string[]> {
     const [first] = await this.sql<{ day: string | null }[]>`
@@ -97,7 +99,7 @@ export class SummaryRefresher {
     if (!first?.day) return [];
     const settled = await this.sql<{ day: string }[]>`
       select to_char(day, 'YYYY-MM-DD') as day from stats_summary_days
-      where day between ${first.day} and ${today}
+      where day between ${first.day} and ${today} and counters = ${countersSignature}
         and computed_at >= ((day + 1)::timestamp at time zone 'Asia/Shanghai') + make_interval(mins => ${SETTLE_MINUTES})`;
     const have = new Set(settled.map((k) => k.day));
     return daysOf(first.day, today).filter((d) => !have.has(d));

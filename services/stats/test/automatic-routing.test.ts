@@ -3,7 +3,9 @@ import { bj, buildTestStats, generateTicket, manager, step as s, type Step } fro
 
 /**
  * 自动分派率: of the received tickets the classifier decided on, the share it routed without an
- * agent. An agent's correction and the triage after a 退单 are not the model's decisions.
+ * agent. An agent's correction and the triage after a 退单 are not the model's decisions. By
+ * department, a decision counts for the department of the model's suggestion, which both its
+ * events name, wherever the ticket went after.
  */
 const { app, database } = await buildTestStats(t, { now: () => new Date('2026-05-20T10:00:00+08:00') });
 const H = 'housing';
@@ -23,11 +25,17 @@ const classified = (at: string, department: string, correctedBy?: string): Step 
     ...(correctedBy ? { correctedBy } : {}),
   },
 ];
-const triaged = (at: string, byModel: boolean): Step => [
+/** By the model (with the department of its suggestion), or after a 退单 (no model). */
+const triaged = (at: string, suggested: string | null): Step => [
   'triaged',
   bj(at),
-  byModel
-    ? { reason: 'model confidence 0.62 is below the threshold 0.9', suggestion: { category: '城乡建设', probability: 0.62 }, modelVersion: '20261202-0d0ad453' }
+  suggested
+    ? {
+        reason: 'model confidence 0.62 is below the threshold 0.9',
+        suggestion: { category: suggested === H ? '城乡建设' : '环境保护', probability: 0.62 },
+        modelVersion: '20261202-0d0ad453',
+        department: suggested,
+      }
     : { reason: '不属于本单位职责', suggestion: null, modelVersion: null },
 ];
 
@@ -41,7 +49,7 @@ await generateTicket(database.db, {
 await generateTicket(database.db, {
   at: bj('2026-05-11 10:00'),
   department: E,
-  steps: [triaged('2026-05-11 10:00', true), classified('2026-05-11 10:05', E, 'dev-agent'), s.dispatched('2026-05-11 10:06', E, '2026-05-11 12:00', '2026-05-25 17:30')],
+  steps: [triaged('2026-05-11 10:00', E), classified('2026-05-11 10:05', E, 'dev-agent'), s.dispatched('2026-05-11 10:06', E, '2026-05-11 12:00', '2026-05-25 17:30')],
 });
 // Tuesday 05-12: routed by the model, returned by the department (退单) and back in triage: one decision, routed.
 await generateTicket(database.db, {
@@ -52,11 +60,15 @@ await generateTicket(database.db, {
     classified('2026-05-12 09:00', H),
     s.dispatched('2026-05-12 09:01', H, '2026-05-12 11:00', '2026-05-26 17:30'),
     s.returned('2026-05-12 09:30', H),
-    triaged('2026-05-12 09:30', false),
+    triaged('2026-05-12 09:30', null),
   ],
 });
-// Tuesday: the model unsure, still in triage.
-await generateTicket(database.db, { at: bj('2026-05-12 10:00'), department: H, status: 'triage', steps: [triaged('2026-05-12 10:00', true)] });
+// Tuesday: the model unsure (it suggested housing); an agent dispatches it to the water company.
+await generateTicket(database.db, {
+  at: bj('2026-05-12 10:00'),
+  department: 'water',
+  steps: [triaged('2026-05-12 10:00', H), s.dispatched('2026-05-12 10:10', 'water', '2026-05-12 12:10', '2026-05-26 17:30')],
+});
 
 for (const source of ['live', 'summary'] as const) {
   t.test(`the model's decisions and the share it routed without an agent (${source})`, async (t) => {
@@ -79,13 +91,27 @@ for (const source of ['live', 'summary'] as const) {
       ],
     );
 
-    const ecology = await get('overview', `&department=${E}`);
-    t.same(ecology.figures.automaticRouting, rate(0, 1, 0), "by department: the ticket's, as for every figure");
+    const byDepartment = async (department: string) => (await get('overview', `&department=${department}`)).figures.automaticRouting;
+    t.same(await byDepartment(H), rate(2, 3, 0.6667), "housing: the model's two routings and the ticket it suggested for housing");
+    t.same(await byDepartment(E), rate(0, 1, 0), 'ecology: the ticket an agent classified after the model was unsure');
+    t.same(await byDepartment('water'), rate(0, 0, null), 'the water company: no decision of the model named it');
+    const cards = (await get('departments')).departments as { department: string; figures: { automaticRouting: unknown } }[];
+    t.same(cards.find((c) => c.department === H)?.figures.automaticRouting, rate(2, 3, 0.6667), 'the same on the scorecards');
   });
 }
 
-t.test('the CSV overview has the row', async (t) => {
-  const res = await app.inject({ method: 'GET', url: '/v1/stats/overview.csv?from=2026-05-11&to=2026-05-12', headers: manager });
-  t.equal(res.statusCode, 200, res.body);
-  t.match(res.body, /\r\n分派,自动分派率,,2,4,50\r\n/);
+t.test('the CSV overview has the row, and the scorecards and the trend a column', async (t) => {
+  const csv = async (path: string) => {
+    const res = await app.inject({ method: 'GET', url: `/v1/stats/${path}.csv?from=2026-05-11&to=2026-05-12`, headers: manager });
+    t.equal(res.statusCode, 200, res.body);
+    return res.body.split('\r\n').map((line) => line.split(','));
+  };
+  const overview = await csv('overview');
+  t.same(overview.find((row) => row[1] === '自动分派率'), ['分派', '自动分派率', '', '2', '4', '50']);
+  const [header, ...cards] = await csv('departments');
+  const column = (header ?? []).indexOf('自动分派率(%)');
+  t.ok(column > 0, 'the scorecards have the column');
+  t.equal(cards.find((row) => row[1] === H)?.[column], '66.67');
+  const [trendHeader, monday] = await csv('trend');
+  t.equal(monday?.[(trendHeader ?? []).indexOf('自动分派率(%)')], '50');
 });

@@ -74,6 +74,25 @@ t.test('a day summarised before it was over is recounted once it is (the service
   await sameAsLive(t, 'after the recount');
 });
 
+t.test('a day summarised with other counters (a release before) is counted live until the timer recounts it', async (t) => {
+  const day = '2026-03-09';
+  const query = `/v1/stats/overview?from=${day}&to=${day}`;
+  const live = await get(`${query}&source=live`);
+  // As a replica of the release before a new counter wrote it during a rollout: the new counter at 0.
+  await database.sql`update stats_daily set accept_decided = 0, accepted_on_time = 0 where day = ${day}`;
+  await database.sql`update stats_daily_departments set accept_decided = 0, accepted_on_time = 0 where day = ${day}`;
+  await database.sql`update stats_summary_days set counters = 'received,dispatched_tickets', computed_at = now() where day = ${day}`;
+  const asked = await app.inject({ method: 'GET', url: query, headers: manager });
+  t.match(asked.json().source, { summaryDays: 0, liveDays: 1 }, 'not read from the summary');
+  const { source: _s, ...figures } = asked.json();
+  t.same(figures, live, 'so the figures are right meanwhile');
+  const until = Date.now() + 10_000;
+  const recounted = async () => (await database.sql<{ counters: string }[]>`select counters from stats_summary_days where day = ${day}`)[0]?.counters;
+  while ((await recounted()) === 'received,dispatched_tickets' && Date.now() < until) await sleep(50);
+  t.not(await recounted(), 'received,dispatched_tickets', 'the timer recounted the day');
+  t.same(await get(`${query}&source=summary`), live, 'with the counters of this release');
+});
+
 t.test('days without summary rows are counted live, and a rebuild recounts a period', async (t) => {
   // From here on rows are deleted on purpose; the timer would count those days again at once.
   await app.statsSummaryTimer.stop();
