@@ -16,6 +16,7 @@ import {
   type TicketEventRow,
   type TicketRow,
   type Tx,
+  checkCursorOrder,
   decodePageCursor,
   encodePageCursor,
 } from '@hotline/db';
@@ -262,7 +263,7 @@ export class TicketRepository {
       where.push(or(ilike(tickets.title, pattern), ilike(tickets.content, pattern)) as SQL);
     }
     if (query.cursor) {
-      const cursor = decodePageCursor(query.cursor);
+      const cursor = checkCursorOrder(decodePageCursor(query.cursor), oldest);
       const after = sql`(${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)`;
       where.push(oldest ? sql`(${tickets.createdAt}, ${tickets.id}) > ${after}` : sql`(${tickets.createdAt}, ${tickets.id}) < ${after}`);
     }
@@ -274,7 +275,7 @@ export class TicketRepository {
       .limit(query.limit + 1);
     const items = rows.slice(0, query.limit);
     const last = items.at(-1);
-    return { items, nextCursor: rows.length > query.limit && last ? encodePageCursor(last.createdAt, last.id) : null };
+    return { items, nextCursor: rows.length > query.limit && last ? encodePageCursor(last.createdAt, last.id, oldest) : null };
   }
 
   /**

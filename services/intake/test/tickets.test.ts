@@ -173,6 +173,10 @@ t.test('an agent works a queue oldest first, page by page, and can take the emer
   t.same(emergencies.urgencies, ['emergency', 'emergency']);
   const newest = await listed('urgency=emergency');
   t.same(newest.ids, [ids[3], ids[1]], 'without an order, newest first as before');
+
+  const mixed = await app.inject({ method: 'GET', url: `/v1/tickets?limit=2&cursor=${first.nextCursor}`, headers: agent });
+  t.equal(mixed.statusCode, 400, 'a cursor of the oldest-first list, asked newest first, would walk the wrong way');
+  t.match(mixed.json().error, { code: 'validation_failed', details: { fields: [{ field: 'querystring.cursor', message: /oldest first/ }] } });
 });
 
 t.test('idempotency key: same body same ticket, other body 409', async (t) => {
