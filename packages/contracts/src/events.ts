@@ -17,6 +17,14 @@ export const TicketSummary = z.object({
 });
 export type TicketSummary = z.infer<typeof TicketSummary>;
 
+/**
+ * Why the classifier left a ticket to an agent: its text names a category the model has no
+ * labels for, has too few content words to trust the model on, the model is unsure, or the
+ * dispatch catalogue has no category for what it chose.
+ */
+export const TriageCause = z.enum(['unlabelled_category', 'too_few_words', 'unsure', 'no_catalogue_category']);
+export type TriageCause = z.infer<typeof TriageCause>;
+
 const Suggestion = z.object({ category: z.string(), probability: z.number().min(0).max(1) });
 
 /** The `data` of each event type. */
@@ -33,13 +41,15 @@ export const eventData = {
   }),
   /**
    * `modelVersion`: the classifier's triage (null after a 退单); `department`: the one its
-   * suggestion would have gone to, as a `classified` event names it (absent before 2026-12-02).
+   * suggestion would have gone to, as a `classified` event names it; `cause`: why the
+   * classifier left it to an agent (both absent after a 退单 and before 2026-12-02).
    */
   triaged: z.object({
     reason: z.string(),
     suggestion: Suggestion.nullable(),
     modelVersion: z.string().nullable(),
     department: z.string().nullable().optional(),
+    cause: TriageCause.optional(),
   }),
   dispatched: z.object({
     department: z.string(),

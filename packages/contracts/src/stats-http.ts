@@ -110,6 +110,12 @@ export const Figures = z.object({
    */
   automaticRouting: Rate,
   /**
+   * The classifier's triage decisions by why it left the ticket to an agent: the model unsure,
+   * too few content words to trust it on, a category it has no labels for (triage events
+   * written before 2026-12-02 record no cause and are in none of these).
+   */
+  triageCauses: z.object({ unsure: z.number().int(), tooFewWords: z.number().int(), unlabelledCategory: z.number().int() }),
+  /**
    * 签收及时率 (also the 响应率 of the composite): of the dispatches whose accept was decided
    * in the period (accepted, or the accept deadline passed first), those accepted on time.
    */

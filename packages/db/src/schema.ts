@@ -350,6 +350,9 @@ const statsCounters = () => ({
   unreachedAttempts: statsCount('unreached_attempts'),
   modelDecisions: statsCount('model_decisions'),
   routedAutomatically: statsCount('routed_automatically'),
+  triagedUnsure: statsCount('triaged_unsure'),
+  triagedTooFewWords: statsCount('triaged_too_few_words'),
+  triagedUnlabelledCategory: statsCount('triaged_unlabelled_category'),
 });
 
 /** Counts of one Beijing day's events, by department, first-level category, district and channel ('' = none). */

@@ -59,6 +59,7 @@ function decide(deps: ClassifyDeps, event: TicketEvent<'received'>, classificati
         'triaged',
         {
           reason: route.automatic ? `no catalogue category for "${top?.category}"` : route.reason,
+          cause: route.automatic ? 'no_catalogue_category' : route.cause,
           suggestion: top ? { category: top.category, probability: top.probability } : null,
           modelVersion,
           department: top?.department ?? null,

@@ -1,4 +1,5 @@
 import { unlabelledCategoryMention, type Classification } from '@hotline/classifier';
+import type { TriageCause } from '@hotline/contracts';
 
 export interface RoutingRules {
   /** Confidence from which a ticket is routed without an agent. */
@@ -7,7 +8,7 @@ export interface RoutingRules {
   minimumContentWords: number;
 }
 
-export type Routing = { automatic: true } | { automatic: false; cause: 'unlabelled category' | 'too few words' | 'unsure'; reason: string };
+export type Routing = { automatic: true } | { automatic: false; cause: Exclude<TriageCause, 'no_catalogue_category'>; reason: string };
 
 /**
  * Whether a ticket goes to its department without an agent, or to triage and why. The same
@@ -18,7 +19,7 @@ export function routing(text: string, title: string | undefined, classification:
   if (unlabelled) {
     return {
       automatic: false,
-      cause: 'unlabelled category',
+      cause: 'unlabelled_category',
       reason: `mentions "${unlabelled.term}" (${unlabelled.category}), a category the model has no training labels for`,
     };
   }
@@ -26,7 +27,7 @@ export function routing(text: string, title: string | undefined, classification:
   if (words < rules.minimumContentWords) {
     return {
       automatic: false,
-      cause: 'too few words',
+      cause: 'too_few_words',
       reason:
         words === 0
           ? 'no Chinese content words'

@@ -54,21 +54,22 @@ t.test('a clear appeal is classified with category, department, confidence and m
 
 t.test('unsure texts go to triage and never crash: unlabelled categories, gibberish, empty after cleaning, not Chinese', async (t) => {
   const { intake } = await buildTestClassifier(t);
+  // With the cause each triage event records (the minimum of content words is the model's, 13).
   const texts = [
-    '派出所民警在处理邻里纠纷时态度恶劣，执法不公，请求纪委和公安机关调查处理。',
-    '我母亲上个月去世，殡仪馆的火化费和公墓的价格高得离谱，请问殡葬补贴怎么申请？',
-    '婚姻登记处网上预约一直约不上，结婚登记要排好几天的队，希望增加窗口。',
-    'asdkjh qwe zzxv 123 !!!',
-    '？？？！！！……。。',
-    'The street light outside my house has been broken for a week.',
-    '啊啊啊啊啊啊',
-  ];
-  for (const text of texts) {
+    ['派出所民警在处理邻里纠纷时态度恶劣，执法不公，请求纪委和公安机关调查处理。', /unlabelled_category|unsure/],
+    ['我母亲上个月去世，殡仪馆的火化费和公墓的价格高得离谱，请问殡葬补贴怎么申请？', /unlabelled_category/],
+    ['婚姻登记处网上预约一直约不上，结婚登记要排好几天的队，希望增加窗口。', /unlabelled_category/],
+    ['asdkjh qwe zzxv 123 !!!', /too_few_words/],
+    ['？？？！！！……。。', /too_few_words/],
+    ['The street light outside my house has been broken for a week.', /too_few_words/],
+    ['啊啊啊啊啊啊', /too_few_words|unsure/],
+  ] as const;
+  for (const [text, cause] of texts) {
     const id = await createTicket(intake, text);
     const ticket = await settled(intake, id);
     t.equal(ticket.status, 'triage', text);
     const triaged = ticket.history.find((h: { type: string }) => h.type === 'triaged');
-    t.match(triaged?.data, { reason: /threshold|content words|no training labels/ });
+    t.match(triaged?.data, { reason: /threshold|content words|no training labels/, cause }, text);
   }
 });
 
@@ -83,6 +84,7 @@ t.test('an appeal of a few words goes to an agent however confident the model is
   t.equal(ticket.status, 'triage');
   const triaged = ticket.history.find((h: { type: string }) => h.type === 'triaged');
   t.equal(triaged?.data.reason, '6 content words, fewer than the 13 needed to route without an agent', 'the triage agent is told why');
+  t.equal(triaged?.data.cause, 'too_few_words');
   t.equal(triaged?.data.department, ticket.department, "it names the department of the model's suggestion, as a classified event does");
   t.ok(ticket.department, 'and the ticket has one');
 

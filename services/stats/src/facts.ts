@@ -59,6 +59,9 @@ const counterSql: Record<CounterName, string> = {
   unreachedAttempts: `e.type = 'callback_recorded' and not (e.data->>'reached')::boolean`,
   modelDecisions: `(e.type = 'classified' and e.data->>'correctedBy' is null) or (e.type = 'triaged' and e.data->>'modelVersion' is not null)`,
   routedAutomatically: `e.type = 'classified' and e.data->>'correctedBy' is null`,
+  triagedUnsure: `e.type = 'triaged' and e.data->>'cause' = 'unsure'`,
+  triagedTooFewWords: `e.type = 'triaged' and e.data->>'cause' = 'too_few_words'`,
+  triagedUnlabelledCategory: `e.type = 'triaged' and e.data->>'cause' = 'unlabelled_category'`,
 };
 
 const countedTypes = [

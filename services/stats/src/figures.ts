@@ -30,6 +30,9 @@ export const counterNames = [
   'unreachedAttempts',
   'modelDecisions',
   'routedAutomatically',
+  'triagedUnsure',
+  'triagedTooFewWords',
+  'triagedUnlabelledCategory',
 ] as const;
 export type CounterName = (typeof counterNames)[number];
 export type Counters = Record<CounterName, number>;
@@ -108,6 +111,7 @@ export function figuresOf(
   return {
     dispatches: c.dispatches,
     automaticRouting: rateOf(c.routedAutomatically, c.modelDecisions),
+    triageCauses: { unsure: c.triagedUnsure, tooFewWords: c.triagedTooFewWords, unlabelledCategory: c.triagedUnlabelledCategory },
     acceptOnTime: rateOf(c.acceptedOnTime, c.acceptDecided),
     replyOnTime: rateOf(c.repliedOnTime, c.replied),
     resolution: rateOf(c.resolved, c.callbacks),

@@ -25,16 +25,17 @@ const classified = (at: string, department: string, correctedBy?: string): Step 
     ...(correctedBy ? { correctedBy } : {}),
   },
 ];
-/** By the model (with the department of its suggestion), or after a 退单 (no model). */
-const triaged = (at: string, suggested: string | null): Step => [
+/** By the model (with the department of its suggestion and the cause), or after a 退单 (no model). */
+const triaged = (at: string, suggested: string | null, cause: 'unsure' | 'too_few_words' = 'unsure'): Step => [
   'triaged',
   bj(at),
   suggested
     ? {
-        reason: 'model confidence 0.62 is below the threshold 0.9',
+        reason: cause === 'unsure' ? 'model confidence 0.62 is below the threshold 0.9' : '6 content words, fewer than the 13 needed to route without an agent',
         suggestion: { category: suggested === H ? '城乡建设' : '环境保护', probability: 0.62 },
         modelVersion: '20261202-0d0ad453',
         department: suggested,
+        cause,
       }
     : { reason: '不属于本单位职责', suggestion: null, modelVersion: null },
 ];
@@ -67,7 +68,7 @@ await generateTicket(database.db, {
 await generateTicket(database.db, {
   at: bj('2026-05-12 10:00'),
   department: 'water',
-  steps: [triaged('2026-05-12 10:00', H), s.dispatched('2026-05-12 10:10', 'water', '2026-05-12 12:10', '2026-05-26 17:30')],
+  steps: [triaged('2026-05-12 10:00', H, 'too_few_words'), s.dispatched('2026-05-12 10:10', 'water', '2026-05-12 12:10', '2026-05-26 17:30')],
 });
 
 for (const source of ['live', 'summary'] as const) {
@@ -80,6 +81,7 @@ for (const source of ['live', 'summary'] as const) {
     };
     const overview = await get('overview');
     t.same(overview.figures.automaticRouting, rate(2, 4, 0.5), '2 of the 4 decisions routed without an agent');
+    t.same(overview.figures.triageCauses, { unsure: 1, tooFewWords: 1, unlabelledCategory: 0 }, 'and why the other two went to an agent');
     t.equal(overview.source[source === 'live' ? 'liveDays' : 'summaryDays'], 2);
 
     const trend = await get('trend', '&granularity=day');
@@ -108,6 +110,14 @@ t.test('the CSV overview has the row, and the scorecards and the trend a column'
   };
   const overview = await csv('overview');
   t.same(overview.find((row) => row[1] === '自动分派率'), ['分派', '自动分派率', '', '2', '4', '50']);
+  t.same(
+    overview.filter((row) => row[1]?.startsWith('转人工')),
+    [
+      ['分派', '转人工:模型把握不足', '1', '', '', ''],
+      ['分派', '转人工:内容字数不足', '1', '', '', ''],
+      ['分派', '转人工:无训练标注的类别', '0', '', '', ''],
+    ],
+  );
   const [header, ...cards] = await csv('departments');
   const column = (header ?? []).indexOf('自动分派率(%)');
   t.ok(column > 0, 'the scorecards have the column');

@@ -56,7 +56,7 @@ t.test('the dashboard loads with data, and the department filter changes the fig
   t.equal(await page.textContent('#rate-accept'), '85.71%');
   t.equal(await page.textContent('#rate-accept-parts'), '分子/分母 6 / 7');
   t.equal(await page.textContent('#rate-automatic'), '—', 'no decision of the classifier in these tickets: no rate');
-  t.equal(await page.textContent('#rate-automatic-parts'), '分子/分母 0 / 0');
+  t.equal(await page.textContent('#rate-automatic-parts'), '分子/分母 0 / 0 · 转人工: 把握不足 0 · 字数不足 0 · 无标注类别 0');
   t.equal(await page.textContent('#rate-reply'), '83.33%');
   t.equal(await page.textContent('#rate-resolution'), '60.00%');
   t.equal(await page.textContent('#rate-satisfaction'), '60.00%');

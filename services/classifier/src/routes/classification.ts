@@ -48,7 +48,7 @@ export async function classificationRoutes(app: Service): Promise<void> {
         minimumContentWords: app.rules.minimumContentWords,
         contentWords: classification.contentWords,
         automatic: route.automatic,
-        ...(route.automatic ? {} : { reason: route.cause === 'too few words' ? `${route.reason}: record the appeal as the citizen tells it` : route.reason }),
+        ...(route.automatic ? {} : { reason: route.cause === 'too_few_words' ? `${route.reason}: record the appeal as the citizen tells it` : route.reason }),
         suggestions: suggestions(classification).slice(0, 3),
       };
     },

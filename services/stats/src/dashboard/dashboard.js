@@ -87,6 +87,9 @@
       $(id).textContent = percent(r);
       $(`${id}-parts`).textContent = `分子/分母 ${parts(r)}`;
     }
+    const causes = f.triageCauses;
+    $('rate-automatic-parts').textContent +=
+      ` · 转人工: 把握不足 ${causes.unsure} · 字数不足 ${causes.tooFewWords} · 无标注类别 ${causes.unlabelledCategory}`;
     $('score').textContent = f.satisfactionScore === null ? '—' : f.satisfactionScore.toFixed(2);
     $('score-parts').textContent = `未接通 ${f.unreachable}（不计入） · 退单 ${f.returns} · 重办 ${f.reopens}`;
     charts.category.setOption(
