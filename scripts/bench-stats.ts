@@ -125,7 +125,7 @@ async function seedBatch(lo: number, hi: number): Promise<void> {
         (2, 'merged', x.t0 + interval '3 min', jsonb_build_object('into', md5('t' || (x.i - 1))::uuid), x.path = 'merged'),
         (3, 'classified', x.t0 + interval '1 min', jsonb_build_object('categoryCode', x.category, 'department', x.department, 'modelVersion', 'bench'),
            x.path = 'dispatched' and not x.triaged),
-        (3, 'triaged', x.t0 + interval '1 min', jsonb_build_object('reason', 'below the threshold', 'suggestion', null, 'modelVersion', 'bench', 'department', x.department),
+        (3, 'triaged', x.t0 + interval '1 min', jsonb_build_object('reason', 'below the threshold', 'suggestion', null, 'modelVersion', 'bench', 'department', x.department, 'cause', 'unsure'),
            x.path = 'dispatched' and x.triaged),
         (4, 'dispatched', x.d1, jsonb_build_object('department', x.wrong_department, 'coDepartments', '[]'::jsonb,
            'acceptDeadline', x.d1 + interval '2 hours', 'replyDeadline', x.d1 + interval '15 days'), x.path = 'dispatched' and x.returned),
