@@ -8,7 +8,7 @@ import { HotlineError } from '@hotline/contracts';
 export interface PageCursor {
   at: Date;
   id: string;
-  /** Made by a list in oldest-first order; the others run newest first. */
+  /** Made by a list asked oldest first, where a list offers both orders (the ticket list). */
   oldestFirst: boolean;
 }
 

@@ -80,9 +80,11 @@ export class SummaryRefresher {
         select r.day, d.dimension, d.code, r.department, r.kind, r.minutes, sum(r.count)::int
         from stats_durations_run r cross join lateral (values ('category', r.category), ('district', r.district), ('channel', r.channel)) d(dimension, code)
         group by 1, 2, 3, 4, 5, 6`;
+      // Deleted and inserted, never updated: an update is a release before this one recounting the
+      // day without these counters, and a trigger (migration 0011) unmarks the day for it.
+      await sql`delete from stats_summary_days where day between ${from} and ${to}`;
       await sql`insert into stats_summary_days (day, computed_at, counters)
-        select d::date, now(), ${countersSignature} from generate_series(${from}::date, ${to}::date, interval '1 day') d
-        on conflict (day) do update set computed_at = excluded.computed_at, counters = excluded.counters`;
+        select d::date, now(), ${countersSignature} from generate_series(${from}::date, ${to}::date, interval '1 day') d`;
     });
   }
 
