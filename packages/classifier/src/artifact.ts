@@ -31,9 +31,9 @@ export interface ModelArtifact {
   /** Lowest confidence to auto-route at (≥ 97 % precision on the holdout); below it, triage. */
   recommendedThreshold: number;
   /**
-   * Fewest content words to auto-route at: from it up, every band of text lengths was ≥ 97 %
-   * precise at the threshold on the holdout and its messages cut short. Absent in artifacts
-   * written before 2026-12-02: no minimum.
+   * Fewest content words to auto-route at: the texts with at least this many that were routed at
+   * the threshold, on the holdout and its messages cut short, were ≥ 97 % precise taken together.
+   * Absent in artifacts written before 2026-12-02: no minimum.
    */
   recommendedMinimumContentWords?: number;
 }

@@ -31,6 +31,9 @@ export type Fragment = postgres.Fragment;
  * - department: the one the event names, else the ticket's; category, district and
  *   channel: the ticket's.
  */
+/** The classifier's own classification of a received ticket; an agent's correction names who corrected it. */
+const classifiedByModel = `e.type = 'classified' and e.data->>'correctedBy' is null`;
+
 const counterSql: Record<CounterName, string> = {
   received: `e.type = 'received'`,
   dispatchedTickets: `e.type = 'dispatched' and e.first_dispatch`,
@@ -57,8 +60,8 @@ const counterSql: Record<CounterName, string> = {
   veryDissatisfied: `e.type = 'callback_recorded' and (e.data->>'reached')::boolean and e.data->>'satisfaction' = 'very_dissatisfied'`,
   unreachable: `e.type = 'closed' and e.data->>'reason' = 'unreachable'`,
   unreachedAttempts: `e.type = 'callback_recorded' and not (e.data->>'reached')::boolean`,
-  modelDecisions: `(e.type = 'classified' and e.data->>'correctedBy' is null) or (e.type = 'triaged' and e.data->>'modelVersion' is not null)`,
-  routedAutomatically: `e.type = 'classified' and e.data->>'correctedBy' is null`,
+  modelDecisions: `(${classifiedByModel}) or (e.type = 'triaged' and e.data->>'modelVersion' is not null)`,
+  routedAutomatically: classifiedByModel,
   triagedUnsure: `e.type = 'triaged' and e.data->>'cause' = 'unsure'`,
   triagedTooFewWords: `e.type = 'triaged' and e.data->>'cause' = 'too_few_words'`,
   triagedUnlabelledCategory: `e.type = 'triaged' and e.data->>'cause' = 'unlabelled_category'`,
